@@ -1,0 +1,83 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrations } from './schema';
+
+export type Catalog = Database.Database;
+
+export class CatalogError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'CatalogError';
+  }
+}
+
+/**
+ * Opens (creating if needed) the SQLite catalog at `file`: WAL, foreign keys on, migrations
+ * applied up to `migrations.length`. The file is created owner-only (0600) since it holds PHI.
+ */
+export function openCatalog(file: string, opts: { readonly?: boolean } = {}): Catalog {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (!opts.readonly && !fs.existsSync(file)) {
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (opts.readonly) return db;
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+export function schemaVersion(db: Catalog): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Catalog, file: string): void {
+  const current = schemaVersion(db);
+  if (current > migrations.length) {
+    throw new CatalogError(
+      file,
+      `catalog schema version ${current} is newer than this app (${migrations.length}); update the app`,
+    );
+  }
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Appends to the audit log. Detail must never hold patient names or IDs. */
+export function audit(
+  db: Catalog,
+  entry: { actor: string; action: string; entity?: string; entityId?: string | number; detail?: unknown },
+): void {
+  db.prepare(
+    'INSERT INTO audit_log (actor, action, entity, entity_id, detail_json) VALUES (?, ?, ?, ?, ?)',
+  ).run(
+    entry.actor,
+    entry.action,
+    entry.entity ?? null,
+    entry.entityId === undefined ? null : String(entry.entityId),
+    entry.detail === undefined ? null : JSON.stringify(entry.detail),
+  );
+}
+
+export function getSetting(db: Catalog, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function setSetting(db: Catalog, key: string, value: string): void {
+  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
+}

@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
+export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+export interface BackendRefusal {
+  backend: BackendName;
+  reason: string;
+}
+
+export interface BackendReport {
+  /** The backend that really ran a tensor op. */
+  name: BackendName;
+  /** tfjs's own name for it (tensorflow, wasm, cpu). */
+  tfjsName: string;
+  /** Threads the backend actually runs with (not the number requested). */
+  threads: number;
+  simd: boolean;
+  /** Why each better backend was not taken. */
+  refusals: BackendRefusal[];
+  /** The result of the probe op, so a caller can see it was computed. */
+  probe: number;
+}
+
+let selected: Promise<BackendReport> | undefined;
+
+/** Picks, initialises and verifies the best backend once per process (or per worker). */
+export function initBackend(env: NodeJS.ProcessEnv = process.env): Promise<BackendReport> {
+  selected ??= selectBackend(env.CXR_BACKEND);
+  return selected;
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n')[0]!.trim();
+  if (/Cannot find (module|package)|MODULE_NOT_FOUND|ERR_MODULE_NOT_FOUND/.test(msg)) return 'not installed';
+  return first.length > 200 ? `${first.slice(0, 200)}…` : first;
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<void> {
+  // A native package with its install script skipped throws a plain Error about its missing
+  // binding, not MODULE_NOT_FOUND: every error means "not available".
+  await import(pkg);
+  if (!tf.findBackend('tensorflow')) throw new Error('loaded, but registered no tensorflow backend');
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend failed to initialise');
+}
+
+async function tryWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+}
+
+async function tryBackend(name: BackendName): Promise<void> {
+  switch (name) {
+    case 'tfjs-node-gpu':
+      return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'tfjs-node':
+      return tryNative('@tensorflow/tfjs-node');
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend failed to initialise');
+  }
+}
+
+async function selectBackend(forced: string | undefined): Promise<BackendReport> {
+  const refusals: BackendRefusal[] = [];
+  let order: readonly BackendName[] = BACKEND_ORDER;
+  if (forced) {
+    if (!(BACKEND_ORDER as readonly string[]).includes(forced)) {
+      throw new Error(`CXR_BACKEND=${forced} is not one of ${BACKEND_ORDER.join(', ')}`);
+    }
+    order = [forced as BackendName];
+    for (const b of BACKEND_ORDER) {
+      if (b === forced) break;
+      refusals.push({ backend: b, reason: `skipped: CXR_BACKEND=${forced}` });
+    }
+  }
+  for (const name of order) {
+    try {
+      await tryBackend(name);
+      await tf.ready();
+      const probe = verify();
+      return { name, tfjsName: tf.getBackend(), ...(await capabilities()), refusals, probe };
+    } catch (err) {
+      refusals.push({ backend: name, reason: describe(err) });
+    }
+  }
+  throw new Error(`no tfjs backend could run: ${refusals.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
+}
+
+/** Runs a real op on the backend and checks its result, so "active" means "computed". */
+function verify(): number {
+  const out = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]!);
+  if (out !== 11) throw new Error(`probe op returned ${out}, expected 11`);
+  return out;
+}
+
+async function capabilities(): Promise<{ threads: number; simd: boolean }> {
+  if (tf.getBackend() !== 'wasm') return { threads: 1, simd: false };
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  return { threads: wasm.getThreadsCount(), simd };
+}

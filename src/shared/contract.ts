@@ -1,0 +1,84 @@
+/**
+ * The IPC contract: every operation's channel, request schema and response type, and every event.
+ * Main validates requests with these schemas; the preload builds `window.cxr` from `operations`;
+ * the renderer is typed from `CxrApi`. A changed shape fails the type check in all three.
+ */
+import type { z } from 'zod';
+import type { IpcResult } from './errors';
+import { systemRequests, type SystemInfo } from './system';
+
+/** An operation: its request schema, and its response type carried as a phantom. */
+export interface Operation<Req extends z.ZodType, Res> {
+  request: Req;
+  /** Type-only: never read at run time. */
+  response?: Res;
+}
+
+function op<Res>() {
+  return <Req extends z.ZodType>(request: Req): Operation<Req, Res> => ({ request });
+}
+
+export const operations = {
+  system: {
+    info: op<SystemInfo>()(systemRequests.info),
+    ping: op<{ t: number; serverTime: number }>()(systemRequests.ping),
+  },
+} as const;
+
+/** Events pushed from main to the renderer, by name. */
+export interface EventMap {
+  'system.log': { level: 'info' | 'warn' | 'error'; message: string };
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: readonly EventName[] = ['system.log'];
+
+type Ops = typeof operations;
+export type Group = keyof Ops;
+export type OpName<G extends Group> = keyof Ops[G] & string;
+export type Channel = { [G in Group]: `${G}.${OpName<G>}` }[Group];
+
+type ReqOf<O> = O extends Operation<infer Req, unknown> ? z.input<Req> : never;
+type ResOf<O> = O extends Operation<z.ZodType, infer Res> ? Res : never;
+
+/** What `window.cxr` looks like: one async function per operation, plus typed event subscription. */
+export type CxrApi = {
+  [G in Group]: {
+    [N in OpName<G>]: {} extends ReqOf<Ops[G][N]>
+      ? (req?: ReqOf<Ops[G][N]>) => Promise<ResOf<Ops[G][N]>>
+      : (req: ReqOf<Ops[G][N]>) => Promise<ResOf<Ops[G][N]>>;
+  };
+} & {
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+};
+
+export type RequestOf<C extends Channel> = C extends `${infer G}.${infer N}`
+  ? G extends Group
+    ? N extends OpName<G>
+      ? Ops[G][N] extends Operation<infer Req, unknown>
+        ? z.output<Req>
+        : never
+      : never
+    : never
+  : never;
+export type ResponseOf<C extends Channel> = C extends `${infer G}.${infer N}`
+  ? G extends Group
+    ? N extends OpName<G>
+      ? ResOf<Ops[G][N]>
+      : never
+    : never
+  : never;
+
+/** Every channel, derived from `operations`. */
+export const CHANNELS: readonly Channel[] = Object.entries(operations).flatMap(([g, ops]) =>
+  Object.keys(ops).map((n) => `${g}.${n}` as Channel),
+);
+
+/** The channel main uses to push events, and the envelope it sends. */
+export const EVENT_CHANNEL = 'cxr:event';
+export interface EventEnvelope<E extends EventName = EventName> {
+  event: E;
+  payload: EventMap[E];
+}
+
+export type { IpcResult };
