@@ -13,6 +13,11 @@ export interface ServicesOptions {
   dataDir: string;
   /** Set by the Electron main process; null under plain Node (CLI, tests, browser harness). */
   electronVersion?: string | null;
+  /**
+   * Asks the user for a folder (Electron's dialog in the app; a stand-in in the browser harness).
+   * A chosen folder is added to `importRoots`.
+   */
+  chooseFolder?: () => Promise<string | null>;
 }
 
 /** Typed main → renderer events. ipc.ts forwards them to windows; the harness to the page. */
@@ -37,6 +42,8 @@ export interface Services {
   readonly events: EventBus;
   /** Folders the user chose in a dialog (or dropped): the only roots an import may read. */
   readonly importRoots: Set<string>;
+  /** The folder dialog; null where none exists (CLI), where paths come from the command line. */
+  readonly chooseFolder: (() => Promise<string | null>) | null;
   backend(): Promise<BackendReport>;
   close(): void;
 }
@@ -65,6 +72,7 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
     electronVersion: opts.electronVersion ?? null,
     events: new EventBus(),
     importRoots: new Set(),
+    chooseFolder: opts.chooseFolder ?? null,
     backend: () => initBackend(),
     close: () => catalog.close(),
   };
