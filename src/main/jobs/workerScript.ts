@@ -1,6 +1,6 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * Starts a worker thread from a sibling entry file, both from source (vitest, tsx: `name.ts`
@@ -13,8 +13,10 @@ export function startWorker(callerUrl: string, relative: string, opts: WorkerOpt
   const callerFile = fileURLToPath(callerUrl);
   const fromSource = callerFile.endsWith('.ts');
   if (fromSource) {
-    const file = path.resolve(path.dirname(callerFile), `${relative}.ts`);
-    return new Worker(file, { ...opts, execArgv: [...(opts.execArgv ?? []), '--import', 'tsx'] });
+    // Workers do not inherit the parent's loaders: register tsx inside the worker, then load it.
+    const url = pathToFileURL(path.resolve(path.dirname(callerFile), `${relative}.ts`)).href;
+    const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
+    return new Worker(boot, { ...opts, eval: true });
   }
   // Built: every worker entry is emitted flat beside the main bundle as <basename>.js.
   const file = path.resolve(path.dirname(callerFile), `${path.basename(relative)}.js`);
