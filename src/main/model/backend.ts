@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasmKernels';
 
 /** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -49,6 +50,8 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  // Stock wasm cannot train convolutions; these kernels make it (wasmKernels.ts).
+  registerWasmTrainingKernels();
 }
 
 async function tryBackend(name: BackendName): Promise<void> {

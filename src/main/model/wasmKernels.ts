@@ -1,0 +1,169 @@
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/**
+ * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
+ * Conv2DBackpropInput and transposed BatchMatMul on slow scalar paths (TFJS-WASM.md). Each one
+ * is rewritten as the forward XNNPACK Conv2D / plain BatchMatMul over transposed operands.
+ */
+
+type Info = tf.TensorInfo;
+type KernelArgs = { inputs: Record<string, Info>; backend: BackendWasm; attrs: Record<string, unknown> };
+type Kernel = (args: KernelArgs) => Info;
+
+export class WasmKernelError extends Error {
+  override name = 'WasmKernelError';
+  constructor(reason: string) {
+    super(`model/wasmKernels.ts: ${reason}`);
+  }
+}
+
+function kernel(name: string): Kernel {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new WasmKernelError(`the wasm backend has no ${name} kernel to build on`);
+  return k.kernelFunc as unknown as Kernel;
+}
+
+function transpose(backend: BackendWasm, x: Info, perm: number[]): Info {
+  return kernel('Transpose')({ inputs: { x }, backend, attrs: { perm } });
+}
+
+function conv(backend: BackendWasm, x: Info, filter: Info, pad: [[number, number], [number, number]], dilations: [number, number]): Info {
+  // Explicit padding in NHWC order: [[0,0],[top,bottom],[left,right],[0,0]].
+  const explicit = [[0, 0], pad[0], pad[1], [0, 0]];
+  return kernel('Conv2D')({
+    inputs: { x, filter },
+    backend,
+    attrs: { strides: [1, 1], dilations, pad: explicit, dataFormat: 'NHWC', dimRoundingMode: undefined },
+  });
+}
+
+function convInfoOf(xShape: number[], filterShape: number[], attrs: Record<string, unknown>): tf.backend_util.Conv2DInfo {
+  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+  if (dataFormat !== 'channelsLast') throw new WasmKernelError('only NHWC convolutions are supported');
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    (attrs.dilations as number | [number, number] | undefined) ?? 1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    dataFormat,
+  );
+}
+
+/**
+ * dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co]: a forward conv
+ * whose "batch" is ci, whose "channels" are n, and whose filter is dy (dilated by the stride).
+ */
+export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
+  const { x, dy } = inputs as { x: Info; dy: Info };
+  const filterShape = attrs.filterShape as number[];
+  const info = convInfoOf(x.shape, filterShape, attrs);
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new WasmKernelError('Conv2DBackpropFilter with dilation > 1 is not supported');
+  }
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  // Output must be kh × kw: H + pt + pb − ((Ho−1)·sh+1) + 1 = kh.
+  const pb = kh - 1 + (Ho - 1) * sh + 1 - H - pt;
+  const pr = kw - 1 + (Wo - 1) * sw + 1 - W - pl;
+  const disposables: Info[] = [];
+  let xs = x;
+  if (pb < 0 || pr < 0) {
+    // Rows the forward conv never read (floor in the output size) are cut off rather than padded negatively.
+    xs = kernel('Slice')({
+      inputs: { x },
+      backend,
+      attrs: { begin: [0, 0, 0, 0], size: [x.shape[0], H + Math.min(pb, 0), W + Math.min(pr, 0), x.shape[3]] },
+    });
+    disposables.push(xs);
+  }
+  const xt = transpose(backend, xs, [3, 1, 2, 0]); // [ci, H, W, n]
+  const dyt = transpose(backend, dy, [1, 2, 0, 3]); // [Ho, Wo, n, co]
+  disposables.push(xt, dyt);
+  const out = conv(backend, xt, dyt, [[pt, Math.max(pb, 0)], [pl, Math.max(pr, 0)]], [sh, sw]); // [ci, kh, kw, co]
+  disposables.push(out);
+  const dw = transpose(backend, out, [1, 2, 0, 3]);
+  for (const d of disposables) backend.disposeData(d.dataId);
+  return dw;
+}
+
+/**
+ * dx = conv(dy, W flipped in space with ci/co swapped), padded by k−1−p. Only stride 1 maps onto
+ * a forward conv; strided calls go to the stock kernel.
+ */
+function makeConv2DBackpropInput(stock: Kernel): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: Info; filter: Info };
+    const inputShape = attrs.inputShape as number[];
+    const info = convInfoOf(inputShape, filter.shape, { ...attrs, dilations: 1 });
+    if (info.strideHeight !== 1 || info.strideWidth !== 1) return stock({ inputs, backend, attrs });
+    const { filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
+    const pt = kh - 1 - info.padInfo.top;
+    const pl = kw - 1 - info.padInfo.left;
+    const pb = H - Ho + kh - 1 - pt;
+    const pr = W - Wo + kw - 1 - pl;
+    if (pt < 0 || pl < 0 || pb < 0 || pr < 0) return stock({ inputs, backend, attrs });
+    const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } });
+    const wt = transpose(backend, flipped, [0, 1, 3, 2]);
+    const dx = conv(backend, dy, wt, [[pt, pb], [pl, pr]], [1, 1]);
+    backend.disposeData(flipped.dataId);
+    backend.disposeData(wt.dataId);
+    return dx;
+  };
+}
+
+/** XNNPACK's fast GEMM needs plain operands; transposing explicitly costs far less than the slow path. */
+function makeBatchMatMul(stock: Kernel): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    if (!attrs.transposeA && !attrs.transposeB) return stock({ inputs, backend, attrs });
+    const swapLast = (t: Info): Info => {
+      const r = t.shape.length;
+      const perm = [...Array(r).keys()];
+      perm[r - 2] = r - 1;
+      perm[r - 1] = r - 2;
+      return transpose(backend, t, perm);
+    };
+    const a = attrs.transposeA ? swapLast(inputs.a!) : inputs.a!;
+    const b = attrs.transposeB ? swapLast(inputs.b!) : inputs.b!;
+    const out = stock({ inputs: { a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
+    if (a !== inputs.a) backend.disposeData(a.dataId);
+    if (b !== inputs.b) backend.disposeData(b.dataId);
+    return out;
+  };
+}
+
+export interface WasmKernelReport {
+  registered: string[];
+}
+
+let done: WasmKernelReport | undefined;
+
+/** Registers (once) the training kernels on the wasm backend; call after the wasm backend exists. */
+export function registerWasmTrainingKernels(): WasmKernelReport {
+  if (done) return done;
+  const registered: string[] = [];
+  const replace = (name: string, make: (stock: Kernel) => Kernel): void => {
+    const stockCfg = tf.getKernel(name, 'wasm');
+    if (!stockCfg) throw new WasmKernelError(`the wasm backend has no ${name} kernel to wrap`);
+    const stock = stockCfg.kernelFunc as unknown as Kernel;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...stockCfg, kernelFunc: make(stock) as unknown as tf.KernelFunc });
+    registered.push(name);
+  };
+  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+    });
+    registered.push('Conv2DBackpropFilter');
+  }
+  replace('Conv2DBackpropInput', makeConv2DBackpropInput);
+  replace('BatchMatMul', makeBatchMatMul);
+  done = { registered };
+  return done;
+}
