@@ -1,0 +1,86 @@
+/**
+ * Split-conformal prediction sets (Vovk et al.; Angelopoulos & Bates 2021). A nonconformity score
+ * is computed for the true class of every val image; its finite-sample-corrected quantile `qhat`
+ * makes {y : score(x, y) <= qhat} contain the true class with probability >= coverage on
+ * exchangeable data.
+ *
+ * LAC (score 1 - p_y) is the default: it gives the smallest sets on average, and it is not
+ * randomised, so the same image always gets the same set. Its sets may be empty when no class is
+ * probable enough; that is reported as it is (an empty set means "nothing is plausible at this
+ * coverage", itself a reason for a human to look), since padding it would over-cover.
+ * APS (cumulative sorted mass) adapts set size to difficulty; non-randomised, it over-covers a little.
+ */
+
+export type ConformalScore = 'lac' | 'aps';
+
+export interface ConformalCalibration {
+  score: ConformalScore;
+  /** Nominal coverage, e.g. 0.9. */
+  coverage: number;
+  /** The calibrated threshold on the score (Infinity: every set is all classes). */
+  qhat: number;
+  /** Number of val images it was calibrated on. */
+  n: number;
+}
+
+export class ConformalError extends Error {
+  override name = 'ConformalError';
+  constructor(reason: string) {
+    super(`conformal.ts: ${reason}`);
+  }
+}
+
+/** The nonconformity of class y for one image's (calibrated) probabilities. */
+export function conformalScore(probs: ArrayLike<number>, y: number, score: ConformalScore): number {
+  const py = probs[y]!;
+  if (score === 'lac') return 1 - py;
+  // APS: mass of every class at least as probable as y (ties count in, so the score is deterministic).
+  let mass = 0;
+  for (let j = 0; j < probs.length; j++) if (probs[j]! >= py) mass += probs[j]!;
+  return mass;
+}
+
+/** Fits qhat on val probabilities and labels. */
+export function calibrateConformal(
+  probs: readonly ArrayLike<number>[],
+  labels: readonly number[],
+  opts: { coverage?: number; score?: ConformalScore } = {},
+): ConformalCalibration {
+  const coverage = opts.coverage ?? 0.9;
+  const score = opts.score ?? 'lac';
+  if (!(coverage > 0 && coverage < 1)) throw new ConformalError(`coverage ${coverage} is not in (0, 1)`);
+  if (probs.length === 0) throw new ConformalError('no validation images to calibrate on');
+  if (probs.length !== labels.length) throw new ConformalError(`${probs.length} probability rows but ${labels.length} labels`);
+  const scores = probs.map((p, i) => conformalScore(p, labels[i]!, score)).sort((a, b) => a - b);
+  const n = scores.length;
+  // The ceil((n+1)·coverage)-th smallest score: the finite-sample correction of split conformal.
+  const rank = Math.ceil((n + 1) * coverage);
+  const qhat = rank > n ? Infinity : scores[rank - 1]!;
+  return { score, coverage, qhat, n };
+}
+
+/** Class indices in the prediction set, most probable first. */
+export function predictionSet(probs: ArrayLike<number>, cal: ConformalCalibration): number[] {
+  const set: number[] = [];
+  // A tiny tolerance so a val image's own score (float rounding aside) is inside its set.
+  for (let y = 0; y < probs.length; y++) if (conformalScore(probs, y, cal.score) <= cal.qhat + 1e-12) set.push(y);
+  return set.sort((a, b) => probs[b]! - probs[a]!);
+}
+
+/** Fraction of images whose set holds the true class, and the mean set size. */
+export function empiricalCoverage(
+  probs: readonly ArrayLike<number>[],
+  labels: readonly number[],
+  cal: ConformalCalibration,
+): { coverage: number; meanSetSize: number; emptySets: number } {
+  let hit = 0;
+  let size = 0;
+  let empty = 0;
+  probs.forEach((p, i) => {
+    const s = predictionSet(p, cal);
+    if (s.includes(labels[i]!)) hit++;
+    size += s.length;
+    if (s.length === 0) empty++;
+  });
+  return { coverage: hit / probs.length, meanSetSize: size / probs.length, emptySets: empty };
+}
