@@ -6,6 +6,11 @@
 import type { z } from 'zod';
 import type { IpcResult } from './errors';
 import { systemRequests, type SystemInfo } from './system';
+import { worklistRequests, type WorklistCounts, type WorklistPage } from './worklist';
+import { imageRequests, type ImageDetail, type ImagePixels } from './image';
+import { reviewRequests, type ReviewRecord } from './review';
+import { exportRequests, type CsvExport } from './export';
+import { settingsRequests, type AppSettings } from './settings';
 
 /** An operation: its request schema, and its response type carried as a phantom. */
 export interface Operation<Req extends z.ZodType, Res> {
@@ -23,14 +28,36 @@ export const operations = {
     info: op<SystemInfo>()(systemRequests.info),
     ping: op<{ t: number; serverTime: number }>()(systemRequests.ping),
   },
+  worklist: {
+    query: op<WorklistPage>()(worklistRequests.query),
+    counts: op<WorklistCounts>()(worklistRequests.counts),
+  },
+  image: {
+    get: op<ImagePixels>()(imageRequests.get),
+    thumbnail: op<ImagePixels>()(imageRequests.thumbnail),
+    detail: op<ImageDetail>()(imageRequests.detail),
+  },
+  review: {
+    submit: op<ReviewRecord>()(reviewRequests.submit),
+    history: op<ReviewRecord[]>()(reviewRequests.history),
+  },
+  export: {
+    csv: op<CsvExport>()(exportRequests.csv),
+  },
+  settings: {
+    get: op<AppSettings>()(settingsRequests.get),
+    set: op<AppSettings>()(settingsRequests.set),
+  },
 } as const;
 
 /** Events pushed from main to the renderer, by name. */
 export interface EventMap {
   'system.log': { level: 'info' | 'warn' | 'error'; message: string };
+  /** A review was stored: the worklist and review queue refresh their counts. */
+  'review.changed': { imageId: number; label: string };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;
@@ -43,7 +70,7 @@ type ResOf<O> = O extends Operation<z.ZodType, infer Res> ? Res : never;
 /** What `window.cxr` looks like: one async function per operation, plus typed event subscription. */
 export type CxrApi = {
   [G in Group]: {
-    [N in OpName<G>]: {} extends ReqOf<Ops[G][N]>
+    [N in OpName<G>]: Record<string, never> extends ReqOf<Ops[G][N]>
       ? (req?: ReqOf<Ops[G][N]>) => Promise<ResOf<Ops[G][N]>>
       : (req: ReqOf<Ops[G][N]>) => Promise<ResOf<Ops[G][N]>>;
   };
