@@ -1,0 +1,190 @@
+/**
+ * Runs a tfjs LayersModel's graph node by node, so that confidence and explanation code can do
+ * what `model.predict` cannot:
+ * - turn on only the dropout layers (Monte Carlo dropout) while batch norm stays in inference mode;
+ * - re-run only the part of the graph downstream of a changed tensor (dropout samples reuse the
+ *   deterministic conv trunk; Grad-CAM differentiates the head with respect to the last conv output);
+ * - read the pre-softmax logits, which energy scores and temperature scaling need.
+ *
+ * It walks the container's own `nodesByDepth`, the same order tfjs's `execute` uses, so branches
+ * and concatenations (the paper's model pools every block into the head) are handled as they are.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export class ForwardPassError extends Error {
+  override name = 'ForwardPassError';
+  constructor(reason: string) {
+    super(`forwardPass.ts: ${reason}`);
+  }
+}
+
+/** The parts of tfjs-layers' internal Node and SymbolicTensor this module reads. */
+interface SymbolicRef {
+  id: number;
+  shape: (number | null)[];
+}
+interface GraphNode {
+  outboundLayer: tf.layers.Layer;
+  inputTensors: SymbolicRef[];
+  outputTensors: SymbolicRef[];
+}
+
+export interface GraphStep {
+  layer: tf.layers.Layer;
+  inputs: SymbolicRef[];
+  outputs: SymbolicRef[];
+  /** A layer whose output is random in training mode. */
+  stochastic: boolean;
+}
+
+const STOCHASTIC = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianDropout', 'AlphaDropout', 'GaussianNoise']);
+const CONV = new Set(['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D']);
+
+/** Tensor values by symbolic tensor id. */
+export type Values = Map<number, tf.Tensor>;
+
+export interface RunOptions {
+  /** Values to use instead of computing them (the input, or a conv output under differentiation). */
+  overrides: Values;
+  /** Values computed earlier; reused wherever nothing upstream changed. */
+  base?: Values;
+  /** Dropout layers in training mode (Monte Carlo dropout). Batch norm always stays in inference mode. */
+  dropout?: boolean;
+  /** Repeat every reused base value this many times along the batch axis (one pass, many samples). */
+  repeat?: number;
+}
+
+export class ModelGraph {
+  readonly steps: GraphStep[];
+  readonly inputId: number;
+  readonly outputId: number;
+  /** The last 4-D output of a convolution, for Grad-CAM; null if the model has none. */
+  readonly lastConv: SymbolicRef | null;
+  readonly hasDropout: boolean;
+  /** How the logits are read: from the last Dense's input and weights, or from a softmax layer's input. */
+  private readonly logitSource:
+    | { kind: 'dense'; input: SymbolicRef; layer: tf.layers.Layer }
+    | { kind: 'activation'; input: SymbolicRef }
+    | { kind: 'log-probs' };
+
+  constructor(readonly model: tf.LayersModel) {
+    const inner = model as unknown as { nodesByDepth?: Record<string, GraphNode[]>; inputs: SymbolicRef[]; outputs: SymbolicRef[] };
+    if (!inner.nodesByDepth) throw new ForwardPassError(`model ${model.name} has no node graph (not built?)`);
+    if (inner.inputs.length !== 1 || inner.outputs.length !== 1) {
+      throw new ForwardPassError(`model ${model.name} has ${inner.inputs.length} inputs and ${inner.outputs.length} outputs; one of each is supported`);
+    }
+    this.inputId = inner.inputs[0]!.id;
+    this.outputId = inner.outputs[0]!.id;
+    const depths = Object.keys(inner.nodesByDepth)
+      .map(Number)
+      .sort((a, b) => b - a);
+    this.steps = [];
+    for (const d of depths) {
+      for (const node of inner.nodesByDepth[String(d)]!) {
+        const layer = node.outboundLayer;
+        if (layer.getClassName() === 'InputLayer') continue;
+        this.steps.push({
+          layer,
+          inputs: node.inputTensors,
+          outputs: node.outputTensors,
+          stochastic: STOCHASTIC.has(layer.getClassName()),
+        });
+      }
+    }
+    this.hasDropout = this.steps.some((s) => s.stochastic);
+    const convs = this.steps.filter((s) => CONV.has(s.layer.getClassName()) && s.outputs[0]!.shape.length === 4);
+    // A conv's activation may be a separate layer right after it (Conv → BatchNorm → ELU); Grad-CAM
+    // wants the block's final 4-D feature map before pooling, so follow element-wise successors.
+    let last = convs.length ? convs[convs.length - 1]!.outputs[0]! : null;
+    if (last) {
+      for (;;) {
+        const next = this.steps.find(
+          (s) => s.inputs.length === 1 && s.inputs[0]!.id === last!.id && ['BatchNormalization', 'Activation', 'ELU', 'ReLU', 'LeakyReLU'].includes(s.layer.getClassName()),
+        );
+        if (!next) break;
+        last = next.outputs[0]!;
+      }
+    }
+    this.lastConv = last;
+
+    const final = this.steps[this.steps.length - 1]!;
+    const cfg = final.layer.getConfig() as { activation?: string };
+    if (final.layer.getClassName() === 'Dense' && cfg.activation === 'softmax') {
+      this.logitSource = { kind: 'dense', input: final.inputs[0]!, layer: final.layer };
+    } else if ((final.layer.getClassName() === 'Activation' && cfg.activation === 'softmax') || final.layer.getClassName() === 'Softmax') {
+      this.logitSource = { kind: 'activation', input: final.inputs[0]! };
+    } else if (cfg.activation === 'linear') {
+      // The model already outputs logits.
+      this.logitSource = { kind: 'activation', input: final.outputs[0]! };
+    } else {
+      this.logitSource = { kind: 'log-probs' };
+    }
+  }
+
+  /** True when the logits are the model's real pre-softmax scores, not log-probabilities. */
+  get hasTrueLogits(): boolean {
+    return this.logitSource.kind !== 'log-probs';
+  }
+
+  /**
+   * Runs every step whose inputs changed (or that is stochastic under `dropout`), returning the
+   * new values only. Call inside tf.tidy (or dispose the result): it allocates.
+   */
+  run(opts: RunOptions): Values {
+    const fresh: Values = new Map(opts.overrides);
+    const repeat = opts.repeat ?? 1;
+    const repeated = new Map<number, tf.Tensor>();
+    const reuse = (id: number): tf.Tensor => {
+      const v = opts.base?.get(id);
+      if (!v) throw new ForwardPassError(`no value for tensor ${id}: give it in overrides or base`);
+      if (repeat === 1) return v;
+      let r = repeated.get(id);
+      if (!r) {
+        r = tf.tile(v, [repeat, ...new Array<number>(v.rank - 1).fill(1)]);
+        repeated.set(id, r);
+      }
+      return r;
+    };
+    for (const step of this.steps) {
+      if (step.outputs.some((o) => opts.overrides.has(o.id))) continue;
+      const changed = step.inputs.some((t) => fresh.has(t.id));
+      if (!changed && !(opts.dropout && step.stochastic)) continue;
+      const ins = step.inputs.map((t) => fresh.get(t.id) ?? reuse(t.id));
+      const out = step.layer.apply(ins.length === 1 ? ins[0]! : ins, { training: Boolean(opts.dropout && step.stochastic) });
+      const outs = Array.isArray(out) ? out : [out];
+      step.outputs.forEach((o, i) => fresh.set(o.id, outs[i] as tf.Tensor));
+    }
+    return fresh;
+  }
+
+  /** A full deterministic pass from the input batch: every intermediate value, by id. */
+  forward(x: tf.Tensor): Values {
+    return this.run({ overrides: new Map([[this.inputId, x]]) });
+  }
+
+  /** The model's output (probabilities) from a run's values. */
+  output(values: Values, base?: Values): tf.Tensor2D {
+    const v = values.get(this.outputId) ?? base?.get(this.outputId);
+    if (!v) throw new ForwardPassError('the run did not reach the output');
+    return v as tf.Tensor2D;
+  }
+
+  /** Pre-softmax logits [batch, classes] from a run's values (log-probabilities if the model hides them). */
+  logits(values: Values, base?: Values): tf.Tensor2D {
+    const get = (id: number) => {
+      const v = values.get(id) ?? base?.get(id);
+      if (!v) throw new ForwardPassError(`the run did not reach tensor ${id}`);
+      return v;
+    };
+    const src = this.logitSource;
+    if (src.kind === 'dense') {
+      const [kernel, bias] = src.layer.getWeights();
+      const z = tf.matMul(get(src.input.id) as tf.Tensor2D, kernel as tf.Tensor2D);
+      return (bias ? tf.add(z, bias) : z) as tf.Tensor2D;
+    }
+    if (src.kind === 'activation') return get(src.input.id) as tf.Tensor2D;
+    // Log-probabilities differ from logits by a per-row constant: fine for softmax and temperature,
+    // not for energy scores (see ood.ts).
+    return tf.log(tf.maximum(get(this.outputId), 1e-30)) as tf.Tensor2D;
+  }
+}
