@@ -18,6 +18,8 @@ export interface ServicesOptions {
    * A chosen folder is added to `importRoots`.
    */
   chooseFolder?: () => Promise<string | null>;
+  /** Asks the user where to save a file (Electron's save dialog; a stand-in in the harness). */
+  chooseSaveFile?: (opts: { defaultName: string; filters: { name: string; extensions: string[] }[] }) => Promise<string | null>;
 }
 
 /** Typed main → renderer events. ipc.ts forwards them to windows; the harness to the page. */
@@ -44,6 +46,8 @@ export interface Services {
   readonly importRoots: Set<string>;
   /** The folder dialog; null where none exists (CLI), where paths come from the command line. */
   readonly chooseFolder: (() => Promise<string | null>) | null;
+  /** The save dialog; null where none exists (CLI). */
+  readonly chooseSaveFile: NonNullable<ServicesOptions['chooseSaveFile']> | null;
   backend(): Promise<BackendReport>;
   close(): void;
 }
@@ -73,6 +77,7 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
     events: new EventBus(),
     importRoots: new Set(),
     chooseFolder: opts.chooseFolder ?? null,
+    chooseSaveFile: opts.chooseSaveFile ?? null,
     backend: () => initBackend(),
     close: () => catalog.close(),
   };

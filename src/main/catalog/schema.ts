@@ -144,4 +144,90 @@ export const migrations: readonly string[] = [
   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
   `,
+  /* worklist: one row per image with its current prediction and latest review, kept by triggers,
+     so that paging and sorting 100,000 images is an index walk instead of a join-and-sort. */ `
+  CREATE TABLE worklist_entries (
+    image_id      INTEGER PRIMARY KEY REFERENCES images(id),
+    patient_key   TEXT NOT NULL,
+    study_date    TEXT,
+    status        TEXT NOT NULL,
+    search_text   TEXT NOT NULL,          -- lower-case patient, accession, description, file path
+    prediction_id INTEGER,                -- the active model's prediction, else the newest
+    predicted     TEXT,
+    p_covid       REAL,
+    review_id     INTEGER,                -- the newest review
+    review_label  TEXT,
+    reviewed      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX worklist_priority ON worklist_entries(reviewed, p_covid DESC, image_id);
+  CREATE INDEX worklist_covid ON worklist_entries(p_covid, image_id);
+  CREATE INDEX worklist_date ON worklist_entries(study_date, image_id);
+  CREATE INDEX worklist_patient ON worklist_entries(patient_key, image_id);
+  CREATE INDEX worklist_predicted ON worklist_entries(predicted, reviewed, p_covid DESC);
+  CREATE INDEX worklist_status ON worklist_entries(status, reviewed, p_covid DESC);
+  CREATE INDEX predictions_image ON predictions(image_id, id DESC);
+
+  CREATE TRIGGER worklist_image_insert AFTER INSERT ON images BEGIN
+    INSERT INTO worklist_entries (image_id, patient_key, study_date, status, search_text)
+    SELECT NEW.id, p.patient_key, st.study_date, NEW.status,
+           lower(p.patient_key || ' ' || coalesce(p.name, '') || ' ' || coalesce(st.accession, '') || ' ' ||
+                 coalesce(st.description, '') || ' ' || NEW.source_path)
+    FROM series s JOIN studies st ON st.id = s.study_id JOIN patients p ON p.id = st.patient_id
+    WHERE s.id = NEW.series_id;
+  END;
+  CREATE TRIGGER worklist_image_update AFTER UPDATE OF status, series_id, source_path ON images BEGIN
+    UPDATE worklist_entries SET status = NEW.status,
+      (patient_key, study_date, search_text) = (
+        SELECT p.patient_key, st.study_date,
+               lower(p.patient_key || ' ' || coalesce(p.name, '') || ' ' || coalesce(st.accession, '') || ' ' ||
+                     coalesce(st.description, '') || ' ' || NEW.source_path)
+        FROM series s JOIN studies st ON st.id = s.study_id JOIN patients p ON p.id = st.patient_id
+        WHERE s.id = NEW.series_id)
+    WHERE image_id = NEW.id;
+  END;
+  CREATE TRIGGER worklist_image_delete BEFORE DELETE ON images BEGIN
+    DELETE FROM worklist_entries WHERE image_id = OLD.id;
+  END;
+  CREATE TRIGGER worklist_prediction_insert AFTER INSERT ON predictions BEGIN
+    UPDATE worklist_entries SET (prediction_id, predicted, p_covid) = (
+      SELECT id, predicted, p_covid FROM predictions WHERE image_id = NEW.image_id
+      ORDER BY (model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, id DESC LIMIT 1)
+    WHERE image_id = NEW.image_id;
+  END;
+  CREATE TRIGGER worklist_prediction_update AFTER UPDATE ON predictions BEGIN
+    UPDATE worklist_entries SET (prediction_id, predicted, p_covid) = (
+      SELECT id, predicted, p_covid FROM predictions WHERE image_id = NEW.image_id
+      ORDER BY (model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, id DESC LIMIT 1)
+    WHERE image_id = NEW.image_id;
+  END;
+  CREATE TRIGGER worklist_prediction_delete AFTER DELETE ON predictions BEGIN
+    UPDATE worklist_entries SET (prediction_id, predicted, p_covid) = (
+      SELECT id, predicted, p_covid FROM predictions WHERE image_id = OLD.image_id
+      ORDER BY (model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, id DESC LIMIT 1)
+    WHERE image_id = OLD.image_id;
+  END;
+  CREATE TRIGGER worklist_model_activate AFTER UPDATE OF is_active ON models WHEN NEW.is_active = 1 BEGIN
+    UPDATE worklist_entries SET (prediction_id, predicted, p_covid) = (
+      SELECT id, predicted, p_covid FROM predictions WHERE image_id = worklist_entries.image_id
+      ORDER BY (model_id = NEW.id) DESC, id DESC LIMIT 1)
+    WHERE prediction_id IS NOT NULL;
+  END;
+  CREATE TRIGGER worklist_review_insert AFTER INSERT ON reviews BEGIN
+    UPDATE worklist_entries SET review_id = NEW.id, review_label = NEW.label, reviewed = 1
+    WHERE image_id = NEW.image_id;
+  END;
+
+  INSERT INTO worklist_entries (image_id, patient_key, study_date, status, search_text)
+  SELECT i.id, p.patient_key, st.study_date, i.status,
+         lower(p.patient_key || ' ' || coalesce(p.name, '') || ' ' || coalesce(st.accession, '') || ' ' ||
+               coalesce(st.description, '') || ' ' || i.source_path)
+  FROM images i JOIN series s ON s.id = i.series_id JOIN studies st ON st.id = s.study_id
+  JOIN patients p ON p.id = st.patient_id;
+  UPDATE worklist_entries SET (prediction_id, predicted, p_covid) = (
+    SELECT id, predicted, p_covid FROM predictions WHERE image_id = worklist_entries.image_id
+    ORDER BY (model_id = (SELECT id FROM models WHERE is_active = 1)) DESC, id DESC LIMIT 1);
+  UPDATE worklist_entries SET (review_id, review_label, reviewed) = (
+    SELECT id, label, 1 FROM reviews WHERE image_id = worklist_entries.image_id ORDER BY id DESC LIMIT 1)
+  WHERE image_id IN (SELECT image_id FROM reviews);
+  `,
 ];

@@ -9,13 +9,18 @@ import { CxrError, type IpcResult } from '../../shared/errors';
 import type { Services } from '../services';
 import type { Impl } from './types';
 import { systemHandlers } from './system';
+import { worklistHandlers } from './worklist';
+import { imageHandlers } from './image';
+import { reviewHandlers } from './review';
+import { exportHandlers } from './export';
+import { settingsHandlers } from './settings';
 
 /** One raw handler per channel: validates the payload, runs the operation, returns a typed result. */
 export type HandlerMap = Record<Channel, (payload: unknown) => Promise<IpcResult<unknown>>>;
 
 /** Each group's operations live in src/main/handlers/<group>.ts; add a group here. */
 function implementations(s: Services): Impl {
-  return { ...systemHandlers(s) };
+  return { ...systemHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s) };
 }
 
 function schemaFor(channel: Channel): z.ZodType {

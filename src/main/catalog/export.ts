@@ -1,0 +1,93 @@
+import type { Catalog } from './openCatalog';
+import { iterateWorklist } from './worklist';
+import { LABELS } from '../../shared/labels';
+import type { WorklistFilters, WorklistSort } from '../../shared/worklist';
+import { parseBands } from './worklist';
+
+const BASE_COLUMNS = [
+  'image_id',
+  'file_name',
+  'study_date',
+  'modality',
+  'view',
+  'status',
+  'exclusion_reason',
+  'reference_label',
+  'predicted',
+  ...LABELS.flatMap((l) => [`p_${l.toLowerCase()}`, `p_${l.toLowerCase()}_lo`, `p_${l.toLowerCase()}_hi`]),
+  'conformal_set',
+  'model_id',
+  'quality',
+  'warnings',
+  'review_label',
+  'reviewer',
+  'review_agrees_with_model',
+  'reviewed_at',
+] as const;
+const IDENTIFIER_COLUMNS = ['patient_id', 'patient_name'] as const;
+
+/** RFC 4180 quoting; a leading = + - @ is prefixed so that a spreadsheet never runs it as a formula. */
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  let s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(6)) : String(v);
+  if (/^[=+\-@\t\r]/.test(s) && typeof v !== 'number') s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+interface PredictionExtras {
+  p_covid: number;
+  p_normal: number;
+  p_pneumonia: number;
+  band_json: string;
+  conformal_set: string;
+  model_id: string;
+}
+
+/** The worklist view as CSV. Patient names and IDs appear only when asked for. */
+export function worklistCsv(
+  db: Catalog,
+  opts: { filters: WorklistFilters; sort: WorklistSort; includeIdentifiers: boolean },
+): { csv: string; rowCount: number } {
+  const columns = opts.includeIdentifiers ? [...IDENTIFIER_COLUMNS, ...BASE_COLUMNS] : [...BASE_COLUMNS];
+  const lines = [columns.join(',')];
+  const pred = db.prepare(
+    `SELECT pr.p_covid, pr.p_normal, pr.p_pneumonia, pr.band_json, pr.conformal_set, pr.model_id
+     FROM worklist_entries w JOIN predictions pr ON pr.id = w.prediction_id WHERE w.image_id = ?`,
+  );
+  let rowCount = 0;
+  for (const row of iterateWorklist(db, opts.filters, opts.sort)) {
+    const p = pred.get(row.imageId) as PredictionExtras | undefined;
+    const bands = parseBands(p?.band_json ?? null);
+    const probs = { COVID19: p?.p_covid, NORMAL: p?.p_normal, PNEUMONIA: p?.p_pneumonia };
+    const values: Record<string, unknown> = {
+      patient_id: row.patientKey,
+      patient_name: row.patientName,
+      image_id: row.imageId,
+      file_name: opts.includeIdentifiers ? row.fileName : null,
+      study_date: row.studyDate,
+      modality: row.modality,
+      view: row.view,
+      status: row.status,
+      exclusion_reason: row.exclusionReason,
+      reference_label: row.referenceLabel,
+      predicted: row.predicted,
+      conformal_set: p ? (JSON.parse(p.conformal_set) as string[]).join('|') : null,
+      model_id: p?.model_id,
+      quality: row.quality.join('|'),
+      warnings: row.warnings.join('|'),
+      review_label: row.review?.label,
+      reviewer: row.review?.reviewer,
+      review_agrees_with_model: row.review ? (row.review.agreesWithModel === null ? '' : row.review.agreesWithModel ? 'yes' : 'no') : null,
+      reviewed_at: row.review?.at,
+    };
+    for (const l of LABELS) {
+      const k = `p_${l.toLowerCase()}`;
+      values[k] = probs[l];
+      values[`${k}_lo`] = bands[l]?.lo;
+      values[`${k}_hi`] = bands[l]?.hi;
+    }
+    lines.push(columns.map((c) => csvField(values[c])).join(','));
+    rowCount++;
+  }
+  return { csv: `${lines.join('\r\n')}\r\n`, rowCount };
+}

@@ -1,0 +1,240 @@
+import path from 'node:path';
+import type { Catalog } from './openCatalog';
+import { getSetting } from './openCatalog';
+import type { Label } from '../../shared/labels';
+import type {
+  Band,
+  WorklistCounts,
+  WorklistFilters,
+  WorklistPage,
+  WorklistRow,
+  WorklistSort,
+} from '../../shared/worklist';
+
+/** Used when neither Settings nor the active model's card gives an operating threshold. */
+export const DEFAULT_THRESHOLD = 0.5;
+export const THRESHOLD_SETTING = 'operating_threshold';
+
+/** The threshold Settings holds, else the one in the active model's card, else the default. */
+export function operatingThreshold(db: Catalog): { value: number; source: 'settings' | 'model card' | 'default' } {
+  const set = Number(getSetting(db, THRESHOLD_SETTING));
+  if (getSetting(db, THRESHOLD_SETTING) !== undefined && Number.isFinite(set)) return { value: set, source: 'settings' };
+  const row = db.prepare('SELECT card_json FROM models WHERE is_active = 1').get() as { card_json: string } | undefined;
+  const fromCard = row ? thresholdInCard(row.card_json) : undefined;
+  if (fromCard !== undefined) return { value: fromCard, source: 'model card' };
+  return { value: DEFAULT_THRESHOLD, source: 'default' };
+}
+
+// The model issue owns the card's shape; accept the spellings a card is likely to use.
+function thresholdInCard(json: string): number | undefined {
+  try {
+    const card = JSON.parse(json) as Record<string, unknown>;
+    const candidates = [
+      card.operatingThreshold,
+      card.operating_threshold,
+      (card.thresholds as Record<string, unknown> | undefined)?.COVID19,
+      (card.operatingPoint as Record<string, unknown> | undefined)?.threshold,
+    ];
+    const t = candidates.find((c): c is number => typeof c === 'number' && c >= 0 && c <= 1);
+    return t;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Where {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+/** Builds the WHERE clause over worklist_entries (alias w); every filter is an indexed column or a bounded scan. */
+export function whereFor(filters: WorklistFilters, threshold: number): Where {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filters.flagged) {
+    parts.push('w.p_covid >= @threshold');
+    params.threshold = threshold;
+  }
+  if (filters.unreviewed) parts.push('w.reviewed = 0');
+  if (filters.predicted) {
+    parts.push('w.predicted = @predicted');
+    params.predicted = filters.predicted;
+  }
+  if (filters.excluded === 'hide') parts.push("w.status = 'eligible'");
+  if (filters.excluded === 'only') parts.push("w.status = 'excluded'");
+  if (filters.dateFrom) {
+    parts.push('w.study_date >= @dateFrom');
+    params.dateFrom = filters.dateFrom;
+  }
+  if (filters.dateTo) {
+    // Study dates may carry a time; compare against the end of the day.
+    parts.push('w.study_date <= @dateTo');
+    params.dateTo = `${filters.dateTo}\uffff`;
+  }
+  const text = filters.text?.trim().toLowerCase();
+  if (text) {
+    parts.push("w.search_text LIKE @text ESCAPE '\\'");
+    params.text = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** ORDER BY for a sort; image_id breaks ties so that pages never overlap. */
+export function orderFor(sort: WorklistSort): string {
+  const dir = sort.dir === 'asc' ? 'ASC' : 'DESC';
+  switch (sort.key) {
+    case 'priority':
+      // Unreviewed first, then COVID-19 probability; unpredicted (NULL) images sort last.
+      return sort.dir === 'desc'
+        ? 'ORDER BY w.reviewed ASC, w.p_covid DESC, w.image_id ASC'
+        : 'ORDER BY w.reviewed DESC, w.p_covid ASC, w.image_id ASC';
+    case 'covid':
+      return `ORDER BY w.p_covid ${dir}, w.image_id ASC`;
+    case 'date':
+      return `ORDER BY w.study_date ${dir}, w.image_id ASC`;
+    case 'patient':
+      return `ORDER BY w.patient_key ${dir}, w.image_id ASC`;
+    case 'predicted':
+      return `ORDER BY w.predicted ${dir}, w.p_covid DESC, w.image_id ASC`;
+  }
+}
+
+interface RawRow {
+  image_id: number;
+  patient_key: string;
+  patient_name: string | null;
+  study_date: string | null;
+  study_description: string | null;
+  modality: string | null;
+  view_position: string | null;
+  source_path: string;
+  status: 'eligible' | 'excluded';
+  exclusion_reason: string | null;
+  warnings: string;
+  reference_label: Label | null;
+  predicted: Label | null;
+  p_covid: number | null;
+  band_json: string | null;
+  quality_json: string | null;
+  review_label: Label | null;
+  reviewer: string | null;
+  agrees_with_model: number | null;
+  reviewed_at: string | null;
+}
+
+const ROW_SELECT = `
+  SELECT w.image_id, w.patient_key, p.name AS patient_name, st.study_date, st.description AS study_description,
+         s.modality, s.view_position, i.source_path, i.status, i.exclusion_reason, i.warnings, i.reference_label,
+         w.predicted, w.p_covid, pr.band_json, pr.quality_json,
+         r.label AS review_label, r.reviewer, r.agrees_with_model, r.created_at AS reviewed_at
+  FROM worklist_entries w
+  JOIN images i ON i.id = w.image_id
+  JOIN series s ON s.id = i.series_id
+  JOIN studies st ON st.id = s.study_id
+  JOIN patients p ON p.id = st.patient_id
+  LEFT JOIN predictions pr ON pr.id = w.prediction_id
+  LEFT JOIN reviews r ON r.id = w.review_id`;
+
+function parseList(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!Array.isArray(v)) return [];
+    // Quality entries may be codes or {code, ...} objects depending on who wrote them.
+    return v.map((x) => (typeof x === 'string' ? x : String((x as { code?: unknown }).code ?? JSON.stringify(x))));
+  } catch {
+    return [];
+  }
+}
+
+export function parseBands(json: string | null): Partial<Record<Label, Band>> {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Partial<Record<Label, Band>>;
+  } catch {
+    return {};
+  }
+}
+
+function toRow(r: RawRow): WorklistRow {
+  const band = parseBands(r.band_json).COVID19;
+  return {
+    imageId: r.image_id,
+    patientKey: r.patient_key,
+    patientName: r.patient_name,
+    studyDate: r.study_date,
+    studyDescription: r.study_description,
+    modality: r.modality,
+    view: r.view_position,
+    fileName: path.basename(r.source_path),
+    status: r.status,
+    exclusionReason: r.exclusion_reason,
+    warnings: parseList(r.warnings),
+    referenceLabel: r.reference_label,
+    predicted: r.predicted,
+    pCovid: r.p_covid,
+    covidBand: band && typeof band.lo === 'number' && typeof band.hi === 'number' ? { lo: band.lo, hi: band.hi } : null,
+    quality: parseList(r.quality_json),
+    review: r.review_label
+      ? {
+          label: r.review_label,
+          reviewer: r.reviewer ?? '',
+          agreesWithModel: r.agrees_with_model === null ? null : r.agrees_with_model === 1,
+          at: r.reviewed_at ?? '',
+        }
+      : null,
+  };
+}
+
+/** One window of the worklist, sorted and filtered in SQLite, with the total that matched. */
+export function queryWorklist(
+  db: Catalog,
+  req: { filters: WorklistFilters; sort: WorklistSort; offset: number; limit: number },
+): WorklistPage {
+  const t0 = performance.now();
+  const threshold = operatingThreshold(db).value;
+  const where = whereFor(req.filters, threshold);
+  // The window is picked on worklist_entries alone (an index walk), then only those rows are joined.
+  const ids = db
+    .prepare(`SELECT w.image_id FROM worklist_entries w ${where.sql} ${orderFor(req.sort)} LIMIT @limit OFFSET @offset`)
+    .pluck()
+    .all({ ...where.params, limit: req.limit, offset: req.offset }) as number[];
+  const byId = new Map<number, RawRow>();
+  if (ids.length) {
+    const raw = db.prepare(`${ROW_SELECT} WHERE w.image_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as RawRow[];
+    for (const r of raw) byId.set(r.image_id, r);
+  }
+  const rows = ids.map((id) => byId.get(id)).filter((r): r is RawRow => r !== undefined);
+  const { n } = db.prepare(`SELECT count(*) AS n FROM worklist_entries w ${where.sql}`).get(where.params) as { n: number };
+  return { rows: rows.map(toRow), total: n, offset: req.offset, threshold, queryMs: performance.now() - t0 };
+}
+
+/** Reads one worklist row by image id. */
+export function worklistRow(db: Catalog, imageId: number): WorklistRow | undefined {
+  const r = db.prepare(`${ROW_SELECT} WHERE w.image_id = ?`).get(imageId) as RawRow | undefined;
+  return r && toRow(r);
+}
+
+/** Every row of a view, for export: same filters and order as the table. */
+export function* iterateWorklist(db: Catalog, filters: WorklistFilters, sort: WorklistSort): Generator<WorklistRow> {
+  const where = whereFor(filters, operatingThreshold(db).value);
+  const stmt = db.prepare(`${ROW_SELECT} ${where.sql} ${orderFor(sort)}`);
+  for (const r of stmt.iterate(where.params) as Iterable<RawRow>) yield toRow(r);
+}
+
+export function worklistCounts(db: Catalog): WorklistCounts {
+  const threshold = operatingThreshold(db).value;
+  const c = db
+    .prepare(
+      `SELECT count(*) AS images,
+              coalesce(sum(status = 'eligible'), 0) AS eligible,
+              coalesce(sum(status = 'excluded'), 0) AS excluded,
+              coalesce(sum(p_covid IS NOT NULL), 0) AS predicted,
+              coalesce(sum(p_covid >= @t), 0) AS flagged,
+              coalesce(sum(p_covid >= @t AND reviewed = 0), 0) AS flaggedUnreviewed,
+              coalesce(sum(reviewed), 0) AS reviewed
+       FROM worklist_entries`,
+    )
+    .get({ t: threshold }) as Omit<WorklistCounts, 'threshold'>;
+  return { ...c, threshold };
+}

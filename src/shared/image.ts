@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { Band, WorklistRow } from './worklist';
+import type { Label } from './labels';
+import type { ReviewRecord } from './review';
+
+export interface DicomTag {
+  /** '(0010,0010)' style, or a name for raster files. */
+  tag: string;
+  name: string;
+  value: string;
+}
+
+/** The normalised 8-bit grey rendering the model saw, as a typed array (never a JSON array). */
+export interface ImagePixels {
+  imageId: number;
+  width: number;
+  height: number;
+  /** Row-major, one byte per pixel, MONOCHROME2 (0 = black). */
+  pixels: Uint8Array;
+}
+
+export interface PredictionDetail {
+  modelId: string;
+  modelName: string;
+  modelVersion: string;
+  predicted: Label;
+  probabilities: Record<Label, number>;
+  bands: Record<Label, Band>;
+  conformalSet: Label[];
+  quality: string[];
+  oodScore: number | null;
+  method: string;
+  nSamples: number;
+  at: string;
+}
+
+export interface ImageDetail {
+  row: WorklistRow;
+  tags: DicomTag[];
+  prediction: PredictionDetail | null;
+  reviews: ReviewRecord[];
+  /** Every image of the same study, in order, for the thumbnail strip. */
+  studyImageIds: number[];
+}
+
+export const imageRequests = {
+  get: z.object({ imageId: z.number().int().positive() }).strict(),
+  thumbnail: z.object({ imageId: z.number().int().positive(), size: z.number().int().min(16).max(256).default(96) }).strict(),
+  detail: z.object({ imageId: z.number().int().positive() }).strict(),
+};
