@@ -1,0 +1,48 @@
+/**
+ * Heatmaps cached per image and model under <dataDir>/heatmaps/<model>/<image>.cam, as a small
+ * binary file (a heatmap is a tensor: it is never stored as JSON numbers). Layout, little-endian:
+ * 'CAM1', u32 height, u32 width, u32 class index, then height·width float32.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Heatmap } from './gradCam';
+
+const MAGIC = 0x314d4143; // 'CAM1'
+
+function camPath(dataDir: string, modelId: string, imageId: number): string {
+  // Model ids are ours, but keep the path inside heatmaps/ whatever they contain.
+  const safe = modelId.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(dataDir, 'heatmaps', safe, `${imageId}.cam`);
+}
+
+export function writeCachedHeatmap(dataDir: string, modelId: string, imageId: number, heatmap: Heatmap, classIndex: number): void {
+  const [h, w] = heatmap.shape;
+  const buf = Buffer.alloc(16 + 4 * h * w);
+  buf.writeUInt32LE(MAGIC, 0);
+  buf.writeUInt32LE(h, 4);
+  buf.writeUInt32LE(w, 8);
+  buf.writeUInt32LE(classIndex, 12);
+  Buffer.from(heatmap.data.buffer, heatmap.data.byteOffset, heatmap.data.byteLength).copy(buf, 16);
+  const file = camPath(dataDir, modelId, imageId);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Write then rename, so a reader never sees half a file.
+  fs.writeFileSync(`${file}.tmp`, buf);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+/** The cached heatmap, or null when there is none (or the file is not one of ours). */
+export function readCachedHeatmap(dataDir: string, modelId: string, imageId: number): { heatmap: Heatmap; classIndex: number } | null {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(camPath(dataDir, modelId, imageId));
+  } catch {
+    return null;
+  }
+  if (buf.length < 16 || buf.readUInt32LE(0) !== MAGIC) return null;
+  const h = buf.readUInt32LE(4);
+  const w = buf.readUInt32LE(8);
+  if (buf.length !== 16 + 4 * h * w) return null;
+  const data = new Float32Array(h * w);
+  new Uint8Array(data.buffer).set(buf.subarray(16));
+  return { heatmap: { data, shape: [h, w] }, classIndex: buf.readUInt32LE(12) };
+}
