@@ -7,6 +7,8 @@ export interface BackendInfo {
   simd: boolean;
   /** Why each better backend was not taken. */
   refusals: { backend: string; reason: string }[];
+  /** The GPU by name, when a GPU backend runs (WebGPU adapter or tfjs-node-gpu). */
+  gpu: string | null;
 }
 
 export interface SystemInfo {

@@ -1,5 +1,6 @@
 import { schemaVersion } from '../catalog/openCatalog';
 import { tfjsVersion, type Services } from '../services';
+import { gpuName } from '../model/webgpuAdapter';
 import type { GroupImpl } from './types';
 
 export function systemHandlers(s: Services): GroupImpl<'system'> {
@@ -11,7 +12,7 @@ export function systemHandlers(s: Services): GroupImpl<'system'> {
         dataDir: s.dataDir,
         catalogPath: s.catalogPath,
         schemaVersion: schemaVersion(s.catalog),
-        backend: { name: b.name, threads: b.threads, simd: b.simd, refusals: b.refusals },
+        backend: { name: b.name, threads: b.threads, simd: b.simd, refusals: b.refusals, gpu: b.gpu ? gpuName(b.gpu) : null },
         versions: { node: process.versions.node, electron: s.electronVersion, tfjs: tfjsVersion() },
         platform: `${process.platform}-${process.arch}`,
       };

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { probeWebGpu, type GpuAdapterInfo } from './webgpuAdapter';
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 /** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
-export const BACKEND_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export const BACKEND_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_ORDER)[number];
 
 export interface BackendRefusal {
@@ -22,6 +23,8 @@ export interface BackendReport {
   refusals: BackendRefusal[];
   /** The result of the probe op, so a caller can see it was computed. */
   probe: number;
+  /** The GPU adapter, when the WebGPU backend runs. */
+  gpu?: GpuAdapterInfo;
 }
 
 let selected: Promise<BackendReport> | undefined;
@@ -47,6 +50,20 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   if (!(await tf.setBackend('tensorflow'))) throw new Error('tensorflow backend failed to initialise');
 }
 
+let webgpuAdapter: GpuAdapterInfo | undefined;
+
+async function tryWebGpu(): Promise<void> {
+  const probe = await probeWebGpu();
+  if (!probe.ok) throw new Error(probe.reason);
+  // tfjs-backend-webgpu reads navigator.gpu; Node 20 has no navigator, so give it Dawn's.
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  g.navigator!.gpu = probe.gpu;
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend failed to initialise');
+  webgpuAdapter = probe.adapter;
+}
+
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
@@ -58,6 +75,8 @@ async function tryBackend(name: BackendName): Promise<void> {
   switch (name) {
     case 'tfjs-node-gpu':
       return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'webgpu':
+      return tryWebGpu();
     case 'tfjs-node':
       return tryNative('@tensorflow/tfjs-node');
     case 'wasm':
@@ -85,7 +104,8 @@ async function selectBackend(forced: string | undefined): Promise<BackendReport>
       await tryBackend(name);
       await tf.ready();
       const probe = verify();
-      return { name, tfjsName: tf.getBackend(), ...(await capabilities()), refusals, probe };
+      const gpu = name === 'webgpu' ? webgpuAdapter : undefined;
+      return { name, tfjsName: tf.getBackend(), ...(await capabilities()), refusals, probe, ...(gpu ? { gpu } : {}) };
     } catch (err) {
       refusals.push({ backend: name, reason: describe(err) });
     }
