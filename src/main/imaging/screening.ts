@@ -1,0 +1,44 @@
+import type { DicomTags } from './dicomTags';
+import type { ExclusionReason, WarningCode } from '../../shared/import';
+import { MAX_FRAME_PIXELS } from './decodeFrame';
+
+export interface Screening {
+  exclusion: ExclusionReason | null;
+  warnings: WarningCode[];
+}
+
+/** SOP classes with no image for the model: structured reports, presentation states, key objects. */
+const NON_IMAGE_SOP_PREFIXES = [
+  '1.2.840.10008.5.1.4.1.1.88.', // SR documents (incl. key object selection)
+  '1.2.840.10008.5.1.4.1.1.11.', // presentation states
+  '1.2.840.10008.5.1.4.1.1.104.', // encapsulated PDF/CDA
+  '1.2.840.10008.5.1.4.1.1.66', // raw data, spatial registration
+  '1.2.840.10008.1.3.10', // DICOMDIR
+];
+const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RWV']);
+const LATERAL_VIEWS = new Set(['LL', 'RL', 'LATERAL', 'LAT']);
+
+/**
+ * Screens a DICOM image as the paper did (CAD4TB-style): what the model is not meant for is
+ * catalogued, excluded with a reason, and never predicted. The first rule that fires wins.
+ */
+export function screenDicom(tags: DicomTags): Screening {
+  const warnings: WarningCode[] = [];
+  if (tags.modality === 'OT') warnings.push('modality_ot');
+  if (!tags.bodyPart) warnings.push('no_body_part');
+  if (tags.frames > 1) warnings.push('multiframe_first_frame');
+  const sop = tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '';
+  let exclusion: ExclusionReason | null = null;
+  if (!tags.hasPixelData || NON_IMAGE_MODALITIES.has(tags.modality ?? '') || NON_IMAGE_SOP_PREFIXES.some((p) => sop.startsWith(p))) {
+    exclusion = 'non_image_sop';
+  } else if (tags.modality === 'CT' || tags.modality === 'MR') {
+    exclusion = 'modality_ct_mr';
+  } else if (tags.bodyPart && tags.bodyPart !== 'CHEST') {
+    exclusion = 'body_part_not_chest';
+  } else if (tags.viewPosition && LATERAL_VIEWS.has(tags.viewPosition)) {
+    exclusion = 'lateral_view';
+  } else if ((tags.rows ?? 0) * (tags.cols ?? 0) > MAX_FRAME_PIXELS) {
+    exclusion = 'too_large';
+  }
+  return { exclusion, warnings };
+}

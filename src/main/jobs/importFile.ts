@@ -1,0 +1,203 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImageRecord } from '../catalog/importRecords';
+import { labelFromFolderName, type Label } from '../../shared/labels';
+import { sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
+import { parseDicom } from '../imaging/parseDicom';
+import { readDicomTags, type DicomTags } from '../imaging/dicomTags';
+import { screenDicom } from '../imaging/screening';
+import { decodeFirstFrame, MAX_FRAME_PIXELS } from '../imaging/decodeFrame';
+import { renderFrame } from '../imaging/renderFrame';
+import { decodeRaster, rasterSize } from '../imaging/rasterImage';
+import { storeRendering, RENDERING_MAX_SIDE } from '../imaging/rendering';
+import { ImagingError, describeThrown } from '../imaging/imagingError';
+import type { ScannedFile } from './importScan';
+
+/** Files above this are not read into memory at all. */
+export const MAX_FILE_BYTES = 1 << 30;
+
+const DICOMDIR_SOP = '1.2.840.10008.1.3.10';
+
+export type FileOutcome =
+  | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string }
+  | { kind: 'known'; sopUid: string; transferSyntax?: string }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'error'; reason: string };
+
+export interface ImportFileContext {
+  dataDir: string;
+  labelsFromFolders: boolean;
+  /** Is this SOP UID already catalogued or claimed earlier in this run? Claims it if not. */
+  claim(sopUid: string): boolean;
+}
+
+/**
+ * Imports one file up to, not including, the catalog write: sniffs it, dedupes it, decodes,
+ * screens and renders it. Never throws: a bad file becomes an `error` outcome with a readable,
+ * PHI-free reason.
+ */
+export async function importFile(f: ScannedFile, ctx: ImportFileContext): Promise<FileOutcome> {
+  try {
+    if (f.size > MAX_FILE_BYTES) return { kind: 'error', reason: `file is ${f.size} bytes, over the ${MAX_FILE_BYTES} byte limit` };
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(f.path);
+    } catch (err) {
+      return { kind: 'error', reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? describeThrown(err)}` };
+    }
+    const kind = sniffBytes(bytes.subarray(0, SNIFF_BYTES));
+    if (kind === 'unknown') return { kind: 'skipped', reason: 'not_an_image' };
+    const hash = crypto.createHash('sha256').update(bytes).digest('hex');
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (kind === 'jpeg' || kind === 'png') return await importRaster(f, data, hash, kind, ctx);
+    return await importDicom(f, data, hash, kind === 'dicom-raw', ctx);
+  } catch (err) {
+    // A codec or parser failing in a way its wrapper did not foresee still only costs this file.
+    return { kind: 'error', reason: err instanceof ImagingError ? err.reason : `import failed: ${describeThrown(err)}` };
+  }
+}
+
+async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: boolean, ctx: ImportFileContext): Promise<FileOutcome> {
+  let ds;
+  try {
+    ds = parseDicom(data, f.path, { raw });
+  } catch (err) {
+    return { kind: 'error', reason: err instanceof ImagingError ? err.reason : describeThrown(err) };
+  }
+  const tags = readDicomTags(ds);
+  if (tags.mediaStorageSopClassUid === DICOMDIR_SOP || tags.sopClassUid === DICOMDIR_SOP) {
+    // The folder walk already reaches every file a DICOMDIR lists.
+    return { kind: 'skipped', reason: 'dicomdir' };
+  }
+  const sopUid = tags.sopUid ?? `sha256:${hash}`;
+  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid, transferSyntax: tags.transferSyntax };
+  const screening = screenDicom(tags);
+  let renderingHash: string | null = null;
+  let exclusion = screening.exclusion;
+  let error: string | undefined;
+  if (exclusion !== 'non_image_sop' && exclusion !== 'too_large') {
+    try {
+      const frame = await decodeFirstFrame(ds, tags, f.path);
+      const { image } = renderFrame(frame, tags, ds);
+      renderingHash = (await storeRendering(ctx.dataDir, image)).hash;
+    } catch (err) {
+      const reason = err instanceof ImagingError ? err.reason : `pixel data could not be rendered: ${describeThrown(err)}`;
+      if (err instanceof ImagingError && err.code === 'too_large') exclusion ??= 'too_large';
+      else if (!exclusion) {
+        exclusion = 'undecodable';
+        error = reason;
+      }
+    }
+  }
+  const patientKey = tags.patientId ?? `unknown:${tags.studyUid ?? hash}`;
+  const studyUid = tags.studyUid ?? `derived:${patientKey}:${hash}`;
+  return {
+    kind: 'record',
+    transferSyntax: tags.transferSyntax,
+    error,
+    record: {
+      patient: { key: patientKey, name: tags.patientName, sex: tags.sex, birthDate: tags.birthDate, age: tags.age },
+      study: { uid: studyUid, date: tags.studyDate, accession: tags.accession, description: tags.studyDescription },
+      series: {
+        uid: tags.seriesUid ?? `derived:${studyUid}:series`,
+        modality: tags.modality,
+        bodyPart: tags.bodyPart,
+        viewPosition: tags.viewPosition,
+        manufacturer: tags.manufacturer,
+      },
+      image: {
+        sopUid,
+        contentHash: hash,
+        sourcePath: f.path,
+        fileKind: 'dicom',
+        transferSyntax: tags.transferSyntax,
+        photometric: tags.photometric,
+        rows: tags.rows,
+        cols: tags.cols,
+        bitsStored: tags.bitsStored,
+        pixelSpacing: tags.pixelSpacing,
+        frames: tags.frames,
+        renderingHash,
+        exclusion,
+        warnings: screening.warnings,
+        tagsJson: JSON.stringify(tags),
+      },
+    },
+  };
+}
+
+/**
+ * Where a raster file's patient, study and label come from: the first folder level under the
+ * root is the patient, the second the study. With labels from folders, a folder named as a class
+ * gives the label instead and is not a patient; the patient is then the file's stem.
+ */
+export function rasterPlacement(
+  file: string,
+  root: string,
+  labelsFromFolders: boolean,
+): { patientKey: string; studyKey: string; label?: Label } {
+  const rel = path.relative(root, path.dirname(file));
+  let levels = rel && !rel.startsWith('..') ? rel.split(path.sep) : [];
+  const stem = path.basename(file, path.extname(file));
+  let label: Label | undefined;
+  if (labelsFromFolders) {
+    // The root itself may be a class folder (importing .../val/COVID19).
+    for (const name of [path.basename(root), ...levels]) label = labelFromFolderName(name) ?? label;
+    levels = levels.filter((l) => labelFromFolderName(l) === undefined);
+  }
+  const patientKey = levels[0] ?? stem;
+  const studyKey = `${patientKey}/${levels[1] ?? ''}`;
+  return { patientKey, studyKey, label };
+}
+
+async function importRaster(
+  f: ScannedFile,
+  data: Uint8Array,
+  hash: string,
+  kind: 'jpeg' | 'png',
+  ctx: ImportFileContext,
+): Promise<FileOutcome> {
+  const sopUid = `sha256:${hash}`;
+  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid };
+  const size = await rasterSize(data, f.path);
+  let renderingHash: string | null = null;
+  let exclusion: 'too_large' | 'undecodable' | null = null;
+  let error: string | undefined;
+  if (size.width * size.height > MAX_FRAME_PIXELS) exclusion = 'too_large';
+  else {
+    try {
+      const image = await decodeRaster(data, f.path, RENDERING_MAX_SIDE);
+      renderingHash = (await storeRendering(ctx.dataDir, image)).hash;
+    } catch (err) {
+      exclusion = 'undecodable';
+      error = err instanceof ImagingError ? err.reason : describeThrown(err);
+    }
+  }
+  const place = rasterPlacement(f.path, f.root, ctx.labelsFromFolders);
+  const studyUid = `raster:${place.studyKey}`;
+  return {
+    kind: 'record',
+    error,
+    record: {
+      patient: { key: place.patientKey },
+      study: { uid: studyUid },
+      series: { uid: `${studyUid}:series` },
+      image: {
+        sopUid,
+        contentHash: hash,
+        sourcePath: f.path,
+        fileKind: kind,
+        rows: size.height,
+        cols: size.width,
+        bitsStored: 8,
+        frames: 1,
+        renderingHash,
+        exclusion,
+        warnings: [],
+        referenceLabel: place.label,
+        labelSource: place.label ? 'folder' : undefined,
+      },
+    },
+  };
+}

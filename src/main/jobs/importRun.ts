@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import type { Catalog } from '../catalog/openCatalog';
+import { audit } from '../catalog/openCatalog';
+import { createImport, finishImport, importStatements, type ImageRecord } from '../catalog/importRecords';
+import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
+import { importFile, type FileOutcome } from './importFile';
+import { scanRoots } from './importScan';
+
+export interface ImportRunOptions {
+  db: Catalog;
+  dataDir: string;
+  roots: string[];
+  labelsFromFolders: boolean;
+  /** Files processed at once: sharp decodes off-thread, so a few in flight keep both cores busy. */
+  concurrency?: number;
+  /** Images per catalog transaction. */
+  batchSize?: number;
+}
+
+export interface ImportRunHooks {
+  onStarted?(importId: number): void;
+  onProgress?(p: ImportProgress): void;
+  isCancelled?(): boolean;
+}
+
+/** Progress events at most this often (plus the last one). */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * Imports every file under the roots into the catalog. Idempotent (dedupe on SOP Instance UID,
+ * or the content hash for JPEG/PNG; a moved file gets its path updated) and crash-safe: images
+ * are written in batched transactions after their renderings are on disk, so a kill leaves whole
+ * images only, and a rerun picks up the rest.
+ */
+export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const { db } = opts;
+  const roots = opts.roots.map((r) => path.resolve(r));
+  const importId = createImport(db, roots);
+  audit(db, { actor: 'import', action: 'import.start', entity: 'import', entityId: importId, detail: { roots: roots.length } });
+  hooks.onStarted?.(importId);
+  const st = importStatements(db);
+  const summary: ImportSummary = {
+    importId,
+    status: 'completed',
+    scanned: 0,
+    imported: 0,
+    duplicates: 0,
+    moved: 0,
+    excluded: {},
+    warnings: {},
+    skipped: {},
+    transferSyntaxes: {},
+    errors: [],
+    durationMs: 0,
+  };
+  const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+
+  let pendingRecords: { record: ImageRecord; transferSyntax?: string; error?: string }[] = [];
+  let pendingErrors: ImportFileError[] = [];
+  let pendingMoves: { id: number; path: string }[] = [];
+  const claimed = new Set<string>();
+
+  const flush = db.transaction(() => {
+    for (const m of pendingMoves) st.updatePath(m.id, m.path);
+    for (const r of pendingRecords) {
+      if (!st.insert(r.record)) {
+        summary.duplicates++;
+        continue;
+      }
+      summary.imported++;
+      const img = r.record.image;
+      if (img.exclusion) bump(summary.excluded, img.exclusion);
+      for (const w of img.warnings) bump(summary.warnings, w);
+      if (r.error) pendingErrors.push({ file: img.sourcePath, reason: r.error });
+    }
+    for (const e of pendingErrors) {
+      st.addError(importId, e.file, e.reason);
+      summary.errors.push(e);
+    }
+    pendingRecords = [];
+    pendingErrors = [];
+    pendingMoves = [];
+  });
+
+  try {
+    const { files, problems } = await scanRoots(roots);
+    pendingErrors.push(...problems);
+    const total = files.length;
+    summary.scanned = total;
+    let done = 0;
+    let lastProgress = 0;
+    const progress = (current: string | null, force = false) => {
+      const now = performance.now();
+      if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
+      lastProgress = now;
+      hooks.onProgress?.({ importId, done, total, current, errors: summary.errors.length + pendingErrors.length });
+    };
+    progress(null, true);
+
+    const claim = (sopUid: string): boolean => {
+      if (claimed.has(sopUid)) return false;
+      claimed.add(sopUid);
+      return st.findBySop(sopUid) === undefined;
+    };
+    const handle = (file: string, o: FileOutcome) => {
+      switch (o.kind) {
+        case 'record':
+          if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
+          pendingRecords.push({ record: o.record, transferSyntax: o.transferSyntax, error: o.error });
+          break;
+        case 'known': {
+          if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
+          const row = st.findBySop(o.sopUid);
+          // A catalogued image whose original is gone but which now turns up here has moved.
+          if (row && row.source_path !== file && !fs.existsSync(row.source_path)) {
+            pendingMoves.push({ id: row.id, path: file });
+            summary.moved++;
+          } else summary.duplicates++;
+          break;
+        }
+        case 'skipped':
+          bump(summary.skipped, o.reason);
+          break;
+        case 'error':
+          pendingErrors.push({ file, reason: o.reason });
+          break;
+      }
+    };
+
+    const batchSize = opts.batchSize ?? 64;
+    const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, os.availableParallelism() * 2));
+    let next = 0;
+    const ctx = { dataDir: opts.dataDir, labelsFromFolders: opts.labelsFromFolders, claim };
+    const workerLoop = async () => {
+      while (next < files.length) {
+        if (hooks.isCancelled?.()) return;
+        const f = files[next++]!;
+        progress(f.path);
+        const outcome = await importFile(f, ctx);
+        handle(f.path, outcome);
+        done++;
+        if (pendingRecords.length + pendingErrors.length >= batchSize) flush();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, workerLoop));
+    flush();
+    if (hooks.isCancelled?.() && done < total) summary.status = 'cancelled';
+    progress(null, true);
+  } catch (err) {
+    summary.status = 'failed';
+    summary.errors.push({ file: roots.join(', '), reason: `import failed: ${err instanceof Error ? err.message : String(err)}` });
+    try {
+      flush();
+    } catch {
+      // The catalog itself failed; the summary row below may fail too, and then the import stays 'running'.
+    }
+  }
+  summary.durationMs = Math.round(performance.now() - started);
+  finishImport(db, importId, summary);
+  audit(db, {
+    actor: 'import',
+    action: `import.${summary.status}`,
+    entity: 'import',
+    entityId: importId,
+    detail: { scanned: summary.scanned, imported: summary.imported, duplicates: summary.duplicates, errors: summary.errors.length },
+  });
+  return summary;
+}
