@@ -230,4 +230,21 @@ export const migrations: readonly string[] = [
     SELECT id, label, 1 FROM reviews WHERE image_id = worklist_entries.image_id ORDER BY id DESC LIMIT 1)
   WHERE image_id IN (SELECT image_id FROM reviews);
   `,
+  /* worklist text search: a trigram index over worklist_entries.search_text, so that a substring
+     search over 100,000 rows is an index lookup instead of a LIKE scan. */ `
+  CREATE VIRTUAL TABLE worklist_search USING fts5(
+    search_text, content = 'worklist_entries', content_rowid = 'image_id', tokenize = 'trigram'
+  );
+  INSERT INTO worklist_search (worklist_search) VALUES ('rebuild');
+  CREATE TRIGGER worklist_search_insert AFTER INSERT ON worklist_entries BEGIN
+    INSERT INTO worklist_search (rowid, search_text) VALUES (NEW.image_id, NEW.search_text);
+  END;
+  CREATE TRIGGER worklist_search_delete AFTER DELETE ON worklist_entries BEGIN
+    INSERT INTO worklist_search (worklist_search, rowid, search_text) VALUES ('delete', OLD.image_id, OLD.search_text);
+  END;
+  CREATE TRIGGER worklist_search_update AFTER UPDATE OF search_text ON worklist_entries BEGIN
+    INSERT INTO worklist_search (worklist_search, rowid, search_text) VALUES ('delete', OLD.image_id, OLD.search_text);
+    INSERT INTO worklist_search (rowid, search_text) VALUES (NEW.image_id, NEW.search_text);
+  END;
+  `,
 ];

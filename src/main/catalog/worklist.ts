@@ -72,7 +72,12 @@ export function whereFor(filters: WorklistFilters, threshold: number): Where {
     params.dateTo = `${filters.dateTo}\uffff`;
   }
   const text = filters.text?.trim().toLowerCase();
-  if (text) {
+  if (text && [...text].length >= 3) {
+    // Trigram index: the quoted phrase matches the text as a substring anywhere.
+    parts.push('w.image_id IN (SELECT rowid FROM worklist_search WHERE worklist_search MATCH @text)');
+    params.text = `"${text.replace(/"/g, '""')}"`;
+  } else if (text) {
+    // Too short for trigrams: a scan, bounded by the table size.
     parts.push("w.search_text LIKE @text ESCAPE '\\'");
     params.text = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
