@@ -6,7 +6,10 @@ export default defineConfig({
   main: {
     build: {
       rollupOptions: {
-        input: { index: resolve(import.meta.dirname, 'src/main/index.ts') },
+        input: {
+          index: resolve(import.meta.dirname, 'src/main/index.ts'),
+          importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
+        },
       },
     },
   },

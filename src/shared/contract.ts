@@ -11,6 +11,7 @@ import { imageRequests, type ImageDetail, type ImagePixels } from './image';
 import { reviewRequests, type ReviewRecord } from './review';
 import { exportRequests, type CsvExport } from './export';
 import { settingsRequests, type AppSettings } from './settings';
+import { importRequests, type ImportProgress, type ImportStatus, type ImportSummary } from './import';
 
 /** An operation: its request schema, and its response type carried as a phantom. */
 export interface Operation<Req extends z.ZodType, Res> {
@@ -48,6 +49,13 @@ export const operations = {
     get: op<AppSettings>()(settingsRequests.get),
     set: op<AppSettings>()(settingsRequests.set),
   },
+  import: {
+    /** Opens the folder dialog; a chosen folder becomes an allowed import root. */
+    chooseFolder: op<{ folder: string | null }>()(importRequests.chooseFolder),
+    start: op<{ importId: number }>()(importRequests.start),
+    cancel: op<{ cancelled: boolean }>()(importRequests.cancel),
+    status: op<ImportStatus>()(importRequests.status),
+  },
 } as const;
 
 /** Events pushed from main to the renderer, by name. */
@@ -55,9 +63,11 @@ export interface EventMap {
   'system.log': { level: 'info' | 'warn' | 'error'; message: string };
   /** A review was stored: the worklist and review queue refresh their counts. */
   'review.changed': { imageId: number; label: string };
+  'import.progress': ImportProgress;
+  'import.done': ImportSummary;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'import.progress', 'import.done'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;

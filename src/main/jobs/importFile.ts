@@ -158,7 +158,9 @@ async function importRaster(
   kind: 'jpeg' | 'png',
   ctx: ImportFileContext,
 ): Promise<FileOutcome> {
-  const sopUid = `sha256:${hash}`;
+  // Content hash plus file name: labelled data sets hold byte-identical files under two names, and
+  // each is a case of its own there; a moved file keeps its name, and a copied folder is a duplicate.
+  const sopUid = `sha256:${hash}/${path.basename(f.path)}`;
   if (!ctx.claim(sopUid)) return { kind: 'known', sopUid };
   const size = await rasterSize(data, f.path);
   let renderingHash: string | null = null;
