@@ -1,0 +1,159 @@
+import path from 'node:path';
+import type { Command } from '../command';
+import { UsageError } from '../command';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, isArchitectureName } from '../../main/model/architectures';
+import { classCounts, listSamplesFrom, type Sample } from '../../main/model/dataset';
+import { paperRecipe, type TrainRecipe } from '../../main/model/recipe';
+import { registerModel } from '../../main/model/registry';
+import { startTrainingJob } from '../../main/model/trainJob';
+import type { TrainEvent } from '../../main/model/train';
+
+const fmt = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+
+const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+
+function samplesFrom(values: Record<string, unknown>, key: 'data' | 'val', split?: string): Sample[] {
+  const args = asList(values[key]);
+  if (key === 'data' && args.length === 0) throw new UsageError('--data <dir|manifest.csv> is required');
+  return listSamplesFrom(args, split);
+}
+
+function intOption(values: Record<string, unknown>, key: string, fallback: number): number {
+  const v = values[key];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${key} must be a non-negative integer, got ${String(v)}`);
+  return n;
+}
+
+export const train: Command = {
+  summary: 'train a model (zhong2020 or the compact default) with the paper recipe in a worker thread',
+  usage:
+    'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch zhong2020|zhongSlim] ' +
+    '[--epochs N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
+    '[--resume] [--activate] [--deadline <ISO time>] [--json]',
+  options: {
+    data: { type: 'string', multiple: true },
+    val: { type: 'string', multiple: true },
+    split: { type: 'string' },
+    arch: { type: 'string' },
+    epochs: { type: 'string' },
+    out: { type: 'string' },
+    seed: { type: 'string' },
+    'class-weights': { type: 'string' },
+    contrast: { type: 'string' },
+    'max-images': { type: 'string' },
+    'batch-size': { type: 'string' },
+    resume: { type: 'boolean', default: false },
+    activate: { type: 'boolean', default: false },
+    name: { type: 'string' },
+    deadline: { type: 'string' },
+  },
+  async run(ctx, values) {
+    const arch = typeof values.arch === 'string' ? values.arch : DEFAULT_ARCHITECTURE;
+    if (!isArchitectureName(arch)) throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
+    // A manifest with a split column: train on its train rows and, without --val, select on its val rows.
+    const split = typeof values.split === 'string' ? values.split : 'train';
+    const trainSamples = samplesFrom(values, 'data', split);
+    const val = values.val ? samplesFrom(values, 'val', 'val') : samplesFrom(values, 'data', 'val');
+    if (val.length === 0) throw new UsageError('no validation images: give --val, or --data with a val split');
+    const cw = values['class-weights'] ?? 'inverse';
+    if (cw !== 'inverse' && cw !== 'paper' && cw !== 'none') throw new UsageError('--class-weights must be inverse, paper or none');
+    const overrides: Partial<TrainRecipe> = {
+      epochs: intOption(values, 'epochs', 12),
+      seed: intOption(values, 'seed', 1),
+      batchSize: intOption(values, 'batch-size', 32),
+      classWeights: cw,
+    };
+    const maxImages = intOption(values, 'max-images', 0);
+    if (maxImages > 0) overrides.maxTrainImages = maxImages;
+    const recipe = paperRecipe(arch, overrides);
+    if (typeof values.contrast === 'string') {
+      const [lo, hi] = values.contrast.split(',').map(Number);
+      if (!(lo! > 0 && hi! >= lo!)) throw new UsageError('--contrast must be lo,hi with 0 < lo <= hi');
+      recipe.augment.contrast = [lo!, hi!];
+    }
+    const services = ctx.services();
+    const outDir = path.resolve(
+      typeof values.out === 'string' ? values.out : path.join(services.dataDir, 'models', `${arch}-${Date.now()}`),
+    );
+    ctx.progress(
+      `train: ${trainSamples.length} images ${JSON.stringify(classCounts(trainSamples))}, val ${val.length}; ${arch}, ${recipe.epochs} epochs → ${outDir}`,
+    );
+    let lastBatchLog = 0;
+    const onEvent = (e: TrainEvent): void => {
+      if (e.type === 'cache') {
+        if (e.done === e.total || e.done % 1000 === 0) ctx.progress(`decoding ${e.split}: ${e.done}/${e.total}`);
+      } else if (e.type === 'batch') {
+        const now = Date.now();
+        if (now - lastBatchLog > 10_000 || e.batch === e.batches) {
+          lastBatchLog = now;
+          ctx.progress(
+            `epoch ${e.epoch + 1}/${e.epochs} batch ${e.batch}/${e.batches} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(3)} ` +
+              `${e.imgPerS.toFixed(1)} img/s ETA ${fmt(e.etaS)} [${e.backend}]`,
+          );
+        }
+      } else if (e.type === 'epoch') {
+        const r = e.record;
+        ctx.progress(
+          `epoch ${r.epoch + 1}/${e.epochs} done: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(3)} | val loss ${r.valLoss.toFixed(4)} ` +
+            `acc ${r.valAccuracy.toFixed(3)} macroF1 ${r.valMacroF1.toFixed(3)} recall ${JSON.stringify(e.valRecall)} ` +
+            `${JSON.stringify(e.valBySource)}${e.best ? ' (best)' : ''} ${r.imgPerS.toFixed(1)} img/s, ${fmt(r.seconds)}`,
+        );
+      } else if (e.type === 'resumed') ctx.progress(`resumed after epoch ${e.epoch}`);
+    };
+    let deadline: number | undefined;
+    if (typeof values.deadline === 'string') {
+      deadline = Date.parse(values.deadline);
+      if (Number.isNaN(deadline)) throw new UsageError(`--deadline ${values.deadline} is not a date/time`);
+    }
+    const job = startTrainingJob(
+      { train: trainSamples, val },
+      {
+        recipe,
+        outDir,
+        resume: Boolean(values.resume),
+        deadline,
+        name: typeof values.name === 'string' ? values.name : undefined,
+        risks: defaultRisks(trainSamples.map((s) => s.source)),
+      },
+      onEvent,
+    );
+    const stop = (): void => {
+      ctx.progress('cancelling after this batch (resume with --resume)…');
+      job.cancel();
+    };
+    process.once('SIGINT', stop);
+    const result = await job.result.finally(() => process.off('SIGINT', stop));
+    let modelId: string | null = null;
+    if (result.status === 'completed' && result.outDir) {
+      modelId = registerModel(services, result.outDir, { activate: Boolean(values.activate) }).id;
+    }
+    const m = result.card?.valMetrics;
+    return {
+      status: result.status,
+      stoppedEarly: result.stoppedEarly ?? false,
+      model: result.outDir,
+      modelId,
+      architecture: arch,
+      epochs: result.history.length,
+      bestEpoch: result.card?.bestEpoch ?? null,
+      history: result.history,
+      val: m ? { accuracy: m.accuracy, macroF1: m.macro.f1, recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])), ece: m.ece } : null,
+      valBySource: result.card ? Object.fromEntries(Object.entries(result.card.valMetricsBySource).map(([s, x]) => [s, { accuracy: x.accuracy, macroF1: x.macro.f1 }])) : {},
+    };
+  },
+};
+
+/** The card's shortcut warnings, from what is known about the shared data sets. */
+export function defaultRisks(sources: string[]): string[] {
+  const risks = [
+    'Validation figures come from the val split, which was used to pick the best epoch: they are optimistic; judge the model on held-out data.',
+  ];
+  if (sources.includes('cxr3')) {
+    risks.unshift(
+      'Shortcut risk: every PNEUMONIA training image (Kermany) and every cxr3 NORMAL image is pediatric (ages 1-5), while COVID-19 images are adults; the model may use age or image style. Adult normals from the adult set reduce this for NORMAL, but PNEUMONIA remains all pediatric, so adult pneumonia may be called COVID-19 or NORMAL.',
+    );
+  }
+  return risks;
+}

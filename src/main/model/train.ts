@@ -1,0 +1,417 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { LABELS } from '../../shared/labels';
+import { initBackend } from './backend';
+import { ARCHITECTURES } from './architectures';
+import { augmentInto, seededRandom } from './augment';
+import { CARD_JSON, writeCard, type EpochRecord, type ModelCard, type SplitSummary } from './card';
+import { classCounts, type Sample } from './dataset';
+import { metricsBySource, predictCache, type EvalMetrics } from './evaluate';
+import { buildImageCache, type ImageCache } from './imageCache';
+import { LeanAdam } from './leanAdam';
+import { folderIO, loadLayersModel, weightBytes } from './modelFiles';
+import { PREPROCESSING_DESCRIPTION } from './preprocess';
+import { learningRateAt, PAPER_CLASS_WEIGHTS, type TrainRecipe } from './recipe';
+
+export interface TrainInput {
+  train: Sample[];
+  /** The val split only: selection and the card's metrics. Never test or holdout data. */
+  val: Sample[];
+}
+
+export interface TrainOptions {
+  recipe: TrainRecipe;
+  /** The finished model folder; written as `<outDir>.partial` and renamed when complete. */
+  outDir: string;
+  /** Per-epoch checkpoint (weights + Adam state) for resume; default `<outDir>.checkpoint`. */
+  checkpointDir?: string;
+  resume?: boolean;
+  name?: string;
+  version?: string;
+  parent?: string | null;
+  risks?: string[];
+  /**
+   * Wall-clock limit (ms since epoch): no epoch is started that would, at the last epoch's pace,
+   * end after it; the best epoch so far is then written as the finished model.
+   */
+  deadline?: number;
+}
+
+export interface BatchEvent {
+  type: 'batch';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+  imgPerS: number;
+  etaS: number;
+  backend: string;
+}
+export interface EpochEvent {
+  type: 'epoch';
+  record: EpochRecord;
+  epochs: number;
+  best: boolean;
+  etaS: number;
+  backend: string;
+  valRecall: Record<string, number>;
+  valBySource: Record<string, { accuracy: number; macroF1: number }>;
+}
+export type TrainEvent =
+  | { type: 'cache'; split: 'train' | 'val'; done: number; total: number }
+  | { type: 'resumed'; epoch: number }
+  | BatchEvent
+  | EpochEvent;
+
+export interface TrainResult {
+  status: 'completed' | 'cancelled';
+  /** Set when the deadline ended training before `recipe.epochs`. */
+  stoppedEarly?: boolean;
+  outDir: string | null;
+  card: ModelCard | null;
+  history: EpochRecord[];
+}
+
+export interface TrainHooks {
+  onEvent?: (e: TrainEvent) => void;
+  isCancelled?: () => boolean;
+}
+
+export class TrainError extends Error {
+  override name = 'TrainError';
+  constructor(reason: string) {
+    super(`model/train.ts: ${reason}`);
+  }
+}
+
+interface CheckpointState {
+  /** Epochs completed. */
+  epoch: number;
+  history: EpochRecord[];
+  bestF1: number;
+  bestEpoch: number;
+  bestMetrics: EvalMetrics | null;
+  bestBySource: Record<string, EvalMetrics>;
+  adamStep: number;
+  /** Variable sizes in trainableWeights order, to lay out adam.bin. */
+  sizes: number[];
+  recipe: TrainRecipe;
+}
+
+const K = LABELS.length;
+
+function summarize(samples: readonly Sample[]): SplitSummary {
+  const bySource: SplitSummary['bySource'] = {};
+  for (const s of new Set(samples.map((x) => x.source))) {
+    const sub = samples.filter((x) => x.source === s);
+    bySource[s] = { total: sub.length, perClass: classCounts(sub) };
+  }
+  return { total: samples.length, perClass: classCounts(samples), bySource };
+}
+
+function classWeightsFor(recipe: TrainRecipe, labels: Uint8Array): number[] {
+  if (recipe.classWeights === 'paper') return PAPER_CLASS_WEIGHTS;
+  if (recipe.classWeights === 'none') return [1, 1, 1];
+  const counts = [0, 0, 0];
+  for (const l of labels) counts[l]!++;
+  return counts.map((c) => (c === 0 ? 0 : labels.length / (K * c)));
+}
+
+/** Seeded Fisher–Yates. */
+function shuffled(n: number, rand: () => number): Uint32Array {
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  return idx;
+}
+
+function subsample(samples: Sample[], max: number | undefined, seed: number): Sample[] {
+  if (!max || samples.length <= max) return samples;
+  const idx = shuffled(samples.length, seededRandom(seed ^ 0x5eed));
+  return Array.from(idx.subarray(0, max)).sort((a, b) => a - b).map((i) => samples[i]!);
+}
+
+function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+function saveAdam(file: string, adam: LeanAdam, vars: tf.Variable[]): number[] {
+  const st = adam.state();
+  const sizes = vars.map((v) => v.size);
+  const fd = fs.openSync(file, 'w');
+  try {
+    for (const part of [st.m, st.v]) {
+      for (const v of vars) {
+        const a = part[v.name] ?? new Float32Array(v.size);
+        fs.writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return sizes;
+}
+
+function loadAdam(file: string, adam: LeanAdam, vars: tf.Variable[], step: number, sizes: number[]): void {
+  const buf = fs.readFileSync(file);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (sizes.length !== vars.length || buf.byteLength !== total * 8) throw new TrainError(`${file} does not match the model`);
+  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const m: Record<string, Float32Array> = {};
+  const v: Record<string, Float32Array> = {};
+  let o = 0;
+  vars.forEach((vr) => {
+    m[vr.name] = all.slice(o, o + vr.size);
+    o += vr.size;
+  });
+  vars.forEach((vr) => {
+    v[vr.name] = all.slice(o, o + vr.size);
+    o += vr.size;
+  });
+  adam.restore({ step, m, v });
+}
+
+function replaceDir(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.renameSync(from, to);
+}
+
+/**
+ * Trains one model with the recipe and writes its folder (model.json, weights.bin, card.json).
+ * Plain async code: run it in a worker thread (trainWorker.ts) so the caller's loop stays free.
+ */
+export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { recipe } = opts;
+  const arch = ARCHITECTURES[recipe.architecture];
+  if (!arch) throw new TrainError(`unknown architecture ${recipe.architecture}`);
+  if (input.train.length === 0) throw new TrainError('no training images');
+  if (input.val.length === 0) throw new TrainError('no validation images (the val split selects the model)');
+  if (recipe.augment.crop !== arch.inputSize) {
+    throw new TrainError(`augment.crop ${recipe.augment.crop} must equal the ${recipe.architecture} input size ${arch.inputSize}`);
+  }
+  const emit = hooks.onEvent ?? (() => {});
+  const cancelled = hooks.isCancelled ?? (() => false);
+  const backend = await initBackend();
+  const outDir = path.resolve(opts.outDir);
+  const partial = `${outDir}.partial`;
+  const ckptDir = path.resolve(opts.checkpointDir ?? `${outDir}.checkpoint`);
+  const ckptLast = path.join(ckptDir, 'last');
+
+  const trainSamples = subsample(input.train, recipe.maxTrainImages, recipe.seed);
+  const trainCache = await buildImageCache(trainSamples, recipe.augment.resize, (done, total) =>
+    emit({ type: 'cache', split: 'train', done, total }),
+  );
+  const valCache = await buildImageCache(input.val, arch.inputSize, (done, total) => emit({ type: 'cache', split: 'val', done, total }));
+
+  // tfjs draws initializer and dropout seeds from Math.random: a seeded one makes --seed repeat a run.
+  const realRandom = Math.random;
+  Math.random = seededRandom(recipe.seed * 7919 + 17);
+  try {
+    const model = arch.build();
+    const vars = trainableVariables(model);
+    const adam = new LeanAdam(learningRateAt(recipe, 0));
+    let state: CheckpointState = {
+      epoch: 0,
+      history: [],
+      bestF1: -1,
+      bestEpoch: -1,
+      bestMetrics: null,
+      bestBySource: {},
+      adamStep: 0,
+      sizes: [],
+      recipe,
+    };
+    const statePath = path.join(ckptLast, 'state.json');
+    if (opts.resume && fs.existsSync(statePath)) {
+      state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as CheckpointState;
+      const saved = await loadLayersModel(ckptLast);
+      model.setWeights(saved.getWeights());
+      saved.dispose();
+      loadAdam(path.join(ckptLast, 'adam.bin'), adam, vars, state.adamStep, state.sizes);
+      emit({ type: 'resumed', epoch: state.epoch });
+    } else {
+      fs.rmSync(partial, { recursive: true, force: true });
+    }
+
+    const weights = classWeightsFor(recipe, trainCache.labels);
+    const n = trainCache.count;
+    const bs = recipe.batchSize;
+    const batches = Math.ceil(n / bs);
+    const crop = recipe.augment.crop;
+    const px = crop * crop * arch.channels;
+    const srcPx = trainCache.size * trainCache.size;
+    const runStart = performance.now();
+    let imagesThisRun = 0;
+    let valSecondsPerEpoch = 0;
+    const eta = (epoch: number, batchDone: number): number => {
+      const rate = imagesThisRun / Math.max(1e-3, (performance.now() - runStart) / 1000);
+      const left = (recipe.epochs - epoch - 1) * n + Math.max(0, n - batchDone * bs);
+      return left / Math.max(rate, 1e-6) + (recipe.epochs - epoch) * valSecondsPerEpoch;
+    };
+
+    let stoppedEarly = false;
+    for (let epoch = state.epoch; epoch < recipe.epochs; epoch++) {
+      const last = state.history.at(-1);
+      if (opts.deadline && last && state.bestEpoch >= 0 && Date.now() + last.seconds * 1000 > opts.deadline) {
+        stoppedEarly = true;
+        break;
+      }
+      const lr = learningRateAt(recipe, epoch);
+      adam.learningRate = lr;
+      const rand = seededRandom(recipe.seed * 1_000_003 + epoch);
+      Math.random = seededRandom(recipe.seed * 7919 + epoch + 1);
+      const order = shuffled(n, rand);
+      const epochStart = performance.now();
+      let lossSum = 0;
+      let accSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        if (cancelled()) return { status: 'cancelled', outDir: null, card: null, history: state.history };
+        const start = b * bs;
+        const m = Math.min(bs, n - start);
+        const xBuf = new Float32Array(m * px);
+        const yIdx = new Int32Array(m);
+        const wBuf = new Float32Array(m);
+        for (let i = 0; i < m; i++) {
+          const s = order[start + i]!;
+          augmentInto(trainCache.pixels.subarray(s * srcPx, (s + 1) * srcPx), recipe.augment, rand, arch.channels, xBuf, i * px);
+          yIdx[i] = trainCache.labels[s]!;
+          wBuf[i] = weights[yIdx[i]!]!;
+        }
+        const x = tf.tensor4d(xBuf, [m, crop, crop, arch.channels]);
+        const labels = tf.tensor1d(yIdx, 'int32');
+        const w = tf.tensor1d(wBuf);
+        const ls = recipe.labelSmoothing;
+        const y = tf.tidy(() => tf.oneHot(labels, K).toFloat().mul(1 - ls).add(ls / K));
+        let accT: tf.Scalar | undefined;
+        const cost = adam.minimize(
+          () => {
+            const probs = model.apply(x, { training: true }) as tf.Tensor2D;
+            const ce = tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(probs, 1e-7, 1 - 1e-7))), 1));
+            accT = tf.keep(tf.mean(tf.cast(tf.equal(tf.argMax(probs, 1), labels), 'float32')) as tf.Scalar);
+            return tf.mean(tf.mul(ce, w)) as tf.Scalar;
+          },
+          true,
+          vars,
+        )!;
+        const loss = (await cost.data())[0]!;
+        const acc = accT ? (await accT.data())[0]! : 0;
+        tf.dispose([x, labels, w, y, cost, accT as tf.Tensor]);
+        if (!Number.isFinite(loss)) throw new TrainError(`loss became ${loss} at epoch ${epoch}, batch ${b}`);
+        lossSum += loss * m;
+        accSum += acc * m;
+        seen += m;
+        imagesThisRun += m;
+        const secs = (performance.now() - epochStart) / 1000;
+        emit({
+          type: 'batch',
+          epoch,
+          epochs: recipe.epochs,
+          batch: b + 1,
+          batches,
+          loss,
+          accuracy: acc,
+          imgPerS: seen / secs,
+          etaS: eta(epoch, b + 1),
+          backend: backend.name,
+        });
+        // Yield so a worker sees its cancel message between batches.
+        await new Promise((r) => setImmediate(r));
+      }
+      const trainSeconds = (performance.now() - epochStart) / 1000;
+
+      const valStart = performance.now();
+      const probs = await predictCache(model, valCache, arch.channels);
+      const { all, bySource } = metricsBySource(probs, valCache);
+      let valLoss = 0;
+      for (let i = 0; i < valCache.count; i++) valLoss -= Math.log(Math.max(1e-7, probs[i * K + valCache.labels[i]!]!));
+      valLoss /= valCache.count;
+      valSecondsPerEpoch = (performance.now() - valStart) / 1000;
+
+      const record: EpochRecord = {
+        epoch,
+        lr,
+        loss: lossSum / seen,
+        accuracy: accSum / seen,
+        valLoss,
+        valAccuracy: all.accuracy,
+        valMacroF1: all.macro.f1,
+        imgPerS: seen / trainSeconds,
+        seconds: (performance.now() - epochStart) / 1000,
+      };
+      state.history.push(record);
+      const best = all.macro.f1 > state.bestF1;
+      if (best) {
+        state.bestF1 = all.macro.f1;
+        state.bestEpoch = epoch;
+        state.bestMetrics = all;
+        state.bestBySource = bySource;
+        const tmp = `${partial}.tmp`;
+        fs.rmSync(tmp, { recursive: true, force: true });
+        await model.save(folderIO(tmp));
+        replaceDir(tmp, partial);
+      }
+      state.epoch = epoch + 1;
+      state.adamStep = adam.state().step;
+      const ckTmp = `${ckptLast}.tmp`;
+      fs.rmSync(ckTmp, { recursive: true, force: true });
+      await model.save(folderIO(ckTmp));
+      state.sizes = saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
+      fs.writeFileSync(path.join(ckTmp, 'state.json'), JSON.stringify(state));
+      replaceDir(ckTmp, ckptLast);
+      emit({
+        type: 'epoch',
+        record,
+        epochs: recipe.epochs,
+        best,
+        etaS: eta(epoch, batches),
+        backend: backend.name,
+        valRecall: Object.fromEntries(LABELS.map((l) => [l, all.perClass[l].recall])),
+        valBySource: Object.fromEntries(Object.entries(bySource).map(([s, m]) => [s, { accuracy: m.accuracy, macroF1: m.macro.f1 }])),
+      });
+    }
+
+    const card: ModelCard = {
+      id: randomUUID(),
+      name: opts.name ?? `${recipe.architecture} ${new Date().toISOString().slice(0, 10)}`,
+      version: opts.version ?? new Date().toISOString().replace(/[-:]/g, '').slice(0, 13),
+      architecture: recipe.architecture,
+      inputSize: arch.inputSize,
+      channels: arch.channels,
+      labels: LABELS,
+      preprocessing: PREPROCESSING_DESCRIPTION,
+      params: model.countParams(),
+      weightBytes: weightBytes(partial),
+      trainingData: { train: summarize(trainSamples), val: summarize(input.val) },
+      recipe,
+      bestEpoch: state.bestEpoch,
+      history: state.history,
+      valMetrics: state.bestMetrics,
+      valMetricsBySource: state.bestBySource,
+      backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
+      date: new Date().toISOString(),
+      parent: opts.parent ?? null,
+      risks: opts.risks ?? [],
+      ...(stoppedEarly ? { stoppedEarly: `deadline reached after ${state.history.length} of ${recipe.epochs} epochs` } : {}),
+      intendedUse: 'Research use only. Triage aid for frontal chest X-rays; not a diagnosis.',
+    };
+    writeCard(partial, card);
+    replaceDir(partial, outDir);
+    model.dispose();
+    if (!fs.existsSync(path.join(outDir, CARD_JSON))) throw new TrainError(`${outDir} has no card after rename`);
+    return { status: 'completed', stoppedEarly, outDir, card, history: state.history };
+  } finally {
+    Math.random = realRandom;
+  }
+}
+
+export type { ImageCache };
