@@ -11,6 +11,7 @@ import { imageRequests, type ImageDetail, type ImagePixels } from './image';
 import { reviewRequests, type ReviewRecord } from './review';
 import { exportRequests, type CsvExport } from './export';
 import { settingsRequests, type AppSettings } from './settings';
+import { predictRequests, type HeatmapTensor, type PredictionRecord, type PredictProgress, type PredictSummary } from './predict';
 import { importRequests, type ImportProgress, type ImportStatus, type ImportSummary } from './import';
 
 /** An operation: its request schema, and its response type carried as a phantom. */
@@ -49,6 +50,14 @@ export const operations = {
     get: op<AppSettings>()(settingsRequests.get),
     set: op<AppSettings>()(settingsRequests.set),
   },
+  predict: {
+    /** Predicts catalog images with the active model (calibrated probs, band, conformal set, quality). */
+    images: op<PredictSummary>()(predictRequests.images),
+    cancel: op<{ cancelled: boolean }>()(predictRequests.cancel),
+    get: op<PredictionRecord | null>()(predictRequests.get),
+    /** Grad-CAM of the predicted class: a Float32Array with its shape. */
+    heatmap: op<HeatmapTensor>()(predictRequests.heatmap),
+  },
   import: {
     /** Opens the folder dialog; a chosen folder becomes an allowed import root. */
     chooseFolder: op<{ folder: string | null }>()(importRequests.chooseFolder),
@@ -63,11 +72,13 @@ export interface EventMap {
   'system.log': { level: 'info' | 'warn' | 'error'; message: string };
   /** A review was stored: the worklist and review queue refresh their counts. */
   'review.changed': { imageId: number; label: string };
+  /** Catalog prediction progress. */
+  'predict.progress': PredictProgress;
   'import.progress': ImportProgress;
   'import.done': ImportSummary;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'import.progress', 'import.done'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'predict.progress', 'import.progress', 'import.done'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;

@@ -9,19 +9,22 @@ import { CxrError, type IpcResult } from '../../shared/errors';
 import type { Services } from '../services';
 import type { Impl } from './types';
 import { systemHandlers } from './system';
+import { predictHandlers } from './predict';
 import { worklistHandlers } from './worklist';
 import { imageHandlers } from './image';
 import { reviewHandlers } from './review';
 import { exportHandlers } from './export';
 import { settingsHandlers } from './settings';
 import { importHandlers } from './import';
+import { trainingHandlers } from './training';
+import { modelsHandlers } from './models';
 
 /** One raw handler per channel: validates the payload, runs the operation, returns a typed result. */
 export type HandlerMap = Record<Channel, (payload: unknown) => Promise<IpcResult<unknown>>>;
 
 /** Each group's operations live in src/main/handlers/<group>.ts; add a group here. */
 function implementations(s: Services): Impl {
-  return { ...systemHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s), ...importHandlers(s) };
+  return { ...systemHandlers(s), ...predictHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s), ...importHandlers(s), ...trainingHandlers(s), ...modelsHandlers(s) };
 }
 
 function schemaFor(channel: Channel): z.ZodType {
