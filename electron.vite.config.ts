@@ -9,6 +9,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
+          predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
         },
       },
     },
