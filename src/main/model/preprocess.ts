@@ -32,10 +32,13 @@ export class PreprocessError extends Error {
 export async function resizeGray(image: GrayImage | string, size: number): Promise<Uint8Array> {
   const source = typeof image === 'string' ? image : `${image.width}x${image.height} buffer`;
   try {
-    const input =
+    // A file is decoded in full first: sharp's JPEG shrink-on-load would otherwise resample files
+    // differently from buffers (DICOM frames), and training, eval and inference must agree.
+    const gray =
       typeof image === 'string'
-        ? sharp(image).rotate()
-        : sharp(image.data, { raw: { width: image.width, height: image.height, channels: 1 } });
+        ? await sharp(image).rotate().grayscale().raw().toBuffer({ resolveWithObject: true })
+        : { data: image.data, info: { width: image.width, height: image.height, channels: 1 } };
+    const input = sharp(gray.data, { raw: { width: gray.info.width, height: gray.info.height, channels: gray.info.channels as 1 } });
     const { data, info } = await input
       .grayscale()
       .resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
