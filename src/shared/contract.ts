@@ -11,6 +11,8 @@ import { imageRequests, type ImageDetail, type ImagePixels } from './image';
 import { reviewRequests, type ReviewRecord } from './review';
 import { exportRequests, type CsvExport } from './export';
 import { settingsRequests, type AppSettings } from './settings';
+import { trainingRequests, type DatasetSummary, type TrainingDone, type TrainingProgress, type TrainingRunRecord, type TrainingStatus } from './training';
+import { modelsRequests, type ActivationResult, type ModelDetail, type ModelVersion, type RepredictProgress } from './models';
 import { predictRequests, type HeatmapTensor, type PredictionRecord, type PredictProgress, type PredictSummary } from './predict';
 import { importRequests, type ImportProgress, type ImportStatus, type ImportSummary } from './import';
 
@@ -50,6 +52,21 @@ export const operations = {
     get: op<AppSettings>()(settingsRequests.get),
     set: op<AppSettings>()(settingsRequests.set),
   },
+  training: {
+    dataset: op<DatasetSummary>()(trainingRequests.dataset),
+    chooseFolder: op<{ folder: string | null }>()(trainingRequests.chooseFolder),
+    start: op<{ runId: number }>()(trainingRequests.start),
+    cancel: op<{ cancelled: boolean }>()(trainingRequests.cancel),
+    status: op<TrainingStatus>()(trainingRequests.status),
+    runs: op<TrainingRunRecord[]>()(trainingRequests.runs),
+  },
+  models: {
+    list: op<ModelVersion[]>()(modelsRequests.list),
+    detail: op<ModelDetail>()(modelsRequests.detail),
+    activate: op<ActivationResult>()(modelsRequests.activate),
+    rollback: op<ActivationResult>()(modelsRequests.rollback),
+    repredictStatus: op<RepredictProgress | null>()(modelsRequests.repredictStatus),
+  },
   predict: {
     /** Predicts catalog images with the active model (calibrated probs, band, conformal set, quality). */
     images: op<PredictSummary>()(predictRequests.images),
@@ -72,13 +89,21 @@ export interface EventMap {
   'system.log': { level: 'info' | 'warn' | 'error'; message: string };
   /** A review was stored: the worklist and review queue refresh their counts. */
   'review.changed': { imageId: number; label: string };
+  /** A training run's phase, batch or epoch (worker → main → renderer). */
+  'training.progress': TrainingProgress;
+  /** A training run ended: completed (with the comparison), failed or cancelled. */
+  'training.done': TrainingDone;
+  /** Re-predicting the catalog after an activation. */
+  'models.repredictProgress': RepredictProgress;
+  /** The active model changed. */
+  'models.changed': { activeId: string | null };
   /** Catalog prediction progress. */
   'predict.progress': PredictProgress;
   'import.progress': ImportProgress;
   'import.done': ImportSummary;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'predict.progress', 'import.progress', 'import.done'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'training.progress', 'training.done', 'models.repredictProgress', 'models.changed', 'predict.progress', 'import.progress', 'import.done'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;
