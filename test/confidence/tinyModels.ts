@@ -4,11 +4,11 @@ import * as tf from '@tensorflow/tfjs';
  * A miniature of the paper's topology: two conv blocks, a global max pool of the first block
  * concatenated with the flattened last conv output, a dense head with dropout, softmax over 3.
  */
-export function tinyBranchedModel(opts: { dropout?: number; size?: number; seed?: number } = {}): tf.LayersModel {
+export function tinyBranchedModel(opts: { dropout?: number; size?: number; seed?: number; channels?: number } = {}): tf.LayersModel {
   const size = opts.size ?? 16;
   const seed = opts.seed ?? 1;
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
-  const input = tf.input({ shape: [size, size, 1] });
+  const input = tf.input({ shape: [size, size, opts.channels ?? 1] });
   const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'elu', kernelInitializer: init(1) }).apply(input) as tf.SymbolicTensor;
   const p1 = tf.layers.maxPooling2d({ poolSize: 2 }).apply(c1) as tf.SymbolicTensor;
   const c2 = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'elu', kernelInitializer: init(2) }).apply(p1) as tf.SymbolicTensor;
