@@ -237,6 +237,8 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       model.setWeights(saved.getWeights());
       saved.dispose();
       loadAdam(path.join(ckptLast, 'adam.bin'), adam, vars, state.adamStep, state.sizes);
+      // A run that already finished renamed its best model away from the partial folder.
+      if (!fs.existsSync(partial) && fs.existsSync(path.join(outDir, CARD_JSON))) fs.cpSync(outDir, partial, { recursive: true });
       emit({ type: 'resumed', epoch: state.epoch });
     } else {
       fs.rmSync(partial, { recursive: true, force: true });

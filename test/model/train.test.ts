@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/main/model/backend';
+import { trainModel, type TrainEvent } from '../../src/main/model/train';
+import { startTrainingJob } from '../../src/main/model/trainJob';
+import { paperRecipe } from '../../src/main/model/recipe';
+import { readCard } from '../../src/main/model/card';
+import { loadLayersModel } from '../../src/main/model/modelFiles';
+import { fewPerClass } from './smallData';
+
+// A few dozen real images, batch 8: exercises the whole loop in seconds, never a real run.
+const input = { train: fewPerClass('train', 8), val: fewPerClass('val', 4) };
+const recipe = (over = {}) => paperRecipe('zhongSlim', { epochs: 1, batchSize: 8, seed: 7, ...over });
+
+let dir: string;
+/** Loss per epoch of an uninterrupted 2-epoch run, for the resume test. */
+let uninterrupted: number[] = [];
+beforeAll(async () => {
+  process.env.CXR_BACKEND = 'wasm';
+  await initBackend();
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-train-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('trainModel on wasm', () => {
+  it('writes a loadable model folder with a card, per-batch and per-epoch events, and repeats under the same seed', async () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const events: TrainEvent[] = [];
+    const a = await trainModel(input, { recipe: recipe({ epochs: 2 }), outDir: path.join(dir, 'a') }, { onEvent: (e) => events.push(e) });
+    expect(a.status).toBe('completed');
+    const batches = events.filter((e) => e.type === 'batch');
+    expect(batches).toHaveLength(2 * 3);
+    expect(batches.every((e) => e.type === 'batch' && Number.isFinite(e.loss) && e.imgPerS > 0 && e.backend === 'wasm')).toBe(true);
+    expect(events.filter((e) => e.type === 'epoch')).toHaveLength(2);
+    const card = readCard(a.outDir!);
+    expect(card.architecture).toBe('zhongSlim');
+    expect(card.trainingData.train.total).toBe(24);
+    expect(card.valMetrics?.n).toBe(12);
+    expect(card.history).toHaveLength(2);
+    expect(card.weightBytes).toBeLessThan(20 * 1024 * 1024);
+    const model = await loadLayersModel(a.outDir!);
+    expect(model.countParams()).toBe(card.params);
+    model.dispose();
+
+    const b = await trainModel(input, { recipe: recipe({ epochs: 2 }), outDir: path.join(dir, 'b') });
+    expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+    uninterrupted = a.history.map((h) => h.loss);
+  });
+
+  it('resumes from the epoch checkpoint exactly where an uninterrupted run would be', async () => {
+    expect(uninterrupted).toHaveLength(2);
+    await trainModel(input, { recipe: recipe({ epochs: 1 }), outDir: path.join(dir, 'r2') });
+    const resumed = await trainModel(input, { recipe: recipe({ epochs: 2 }), outDir: path.join(dir, 'r2'), checkpointDir: path.join(dir, 'r2.checkpoint'), resume: true });
+    expect(resumed.history).toHaveLength(2);
+    expect(resumed.history[0]!.loss).toBe(uninterrupted[0]);
+    expect(resumed.history[1]!.loss).toBeCloseTo(uninterrupted[1]!, 5);
+  });
+
+  it('stops at the next batch when cancelled and leaves no finished model', async () => {
+    let n = 0;
+    const r = await trainModel(input, { recipe: recipe(), outDir: path.join(dir, 'c') }, { isCancelled: () => ++n > 2 });
+    expect(r.status).toBe('cancelled');
+    expect(fs.existsSync(path.join(dir, 'c'))).toBe(false);
+  });
+});
+
+describe('startTrainingJob', () => {
+  it('trains in a worker thread while the caller stays responsive', async () => {
+    const events: TrainEvent[] = [];
+    const job = startTrainingJob(input, { recipe: recipe(), outDir: path.join(dir, 'w') }, (e) => events.push(e));
+    // The caller's timers keep firing during training.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const result = await job.result;
+    clearInterval(timer);
+    expect(result.status).toBe('completed');
+    expect(events.some((e) => e.type === 'epoch')).toBe(true);
+    expect(ticks).toBeGreaterThan(5);
+  });
+});
