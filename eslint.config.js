@@ -12,16 +12,9 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
   {
-    languageOptions: {
-      globals: {
-        window: 'readonly', document: 'readonly', console: 'readonly', process: 'readonly',
-        performance: 'readonly', requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly',
-        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
-        URL: 'readonly', Blob: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', Buffer: 'readonly',
-        structuredClone: 'readonly', queueMicrotask: 'readonly',
-      },
-    },
     rules: {
+      // TypeScript already checks names (with the right lib per tsconfig); no-undef would only guess.
+      'no-undef': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-imports': [
