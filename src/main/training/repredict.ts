@@ -21,9 +21,9 @@ interface Running {
 }
 
 /**
- * Re-predicts every eligible catalogued image with one model in a worker thread, writing one
- * `predictions` row per image under that model's id (an earlier row of the same model is
- * replaced; other models' rows stay, so old predictions remain attributable). One run at a
+ * Re-predicts every eligible catalogued image that the model has not predicted yet, in a worker
+ * thread, writing one `predictions` row per image under that model's id; other models' rows
+ * stay, so old predictions remain attributable. One run at a
  * time: activating another model cancels the previous re-prediction.
  */
 export class RepredictService {
@@ -50,8 +50,14 @@ export class RepredictService {
   async start(modelId: string, modelDir: string): Promise<RepredictProgress> {
     await this.cancel();
     const rows = this.s.catalog
-      .prepare(`SELECT id, rendering_hash, status, exclusion_reason, warnings FROM images WHERE status = 'eligible' AND rendering_hash IS NOT NULL ORDER BY id`)
-      .all() as ImageRow[];
+      .prepare(
+        // An image this model already predicted keeps that row: same weights, same answer.
+        `SELECT id, rendering_hash, status, exclusion_reason, warnings FROM images i
+         WHERE status = 'eligible' AND rendering_hash IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?)
+         ORDER BY id`,
+      )
+      .all(modelId) as ImageRow[];
     const items: RepredictItem[] = rows.map((r) => ({
       imageId: r.id,
       file: renderingPath(this.s.dataDir, r.rendering_hash),
