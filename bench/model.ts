@@ -46,7 +46,8 @@ async function inferRate(arch: ArchitectureName, seconds: number): Promise<{ img
     n++;
   }
   const s = (performance.now() - t) / 1000;
-  tf.dispose([model, x]);
+  model.dispose();
+  x.dispose();
   return { imgPerS: (n * BATCH) / s, batches: n };
 }
 
@@ -74,7 +75,8 @@ async function measure(arch: ArchitectureName): Promise<Record<string, number>> 
     p.dispose();
   });
   const rssMB = process.memoryUsage().rss / 2 ** 20;
-  tf.dispose([model, x, y, one]);
+  model.dispose();
+  tf.dispose([x, y, one]);
   adam.dispose();
   return {
     params: model.countParams(),

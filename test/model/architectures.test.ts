@@ -42,6 +42,7 @@ describe('architectures', () => {
     expect(y.shape).toEqual([2, 3]);
     const sums = (await y.sum(1).data()) as Float32Array;
     for (const s of sums) expect(s).toBeCloseTo(1, 5);
-    tf.dispose([m, y]);
+    m.dispose();
+    y.dispose();
   });
 });
