@@ -5,6 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { predict } from '../../src/cli/commands/predict';
 import { calibrate } from '../../src/cli/commands/calibrate';
+import { evalCommand } from '../../src/cli/commands/eval';
 import type { CliContext } from '../../src/cli/command';
 import { readCard } from '../../src/main/model/card';
 import { SHARED_DATA } from '../helpers/tempServices';
@@ -73,5 +74,18 @@ describe('cxr calibrate and cxr predict', () => {
     const meta = await sharp(c.heatmap).metadata();
     expect(meta.format).toBe('png');
     expect(meta.width).toBeGreaterThan(100);
+  });
+
+  it('eval reports ECE before/after, calibrated Table 4, conformal coverage and the probe', async () => {
+    const out = (await evalCommand.run(ctx, { model: modelDir, data: [data], split: 'val', probe: true }, [])) as { n: number; confidence: any };
+    const c = out.confidence;
+    expect(out.n).toBe(42);
+    expect(c.temperature).toBeGreaterThan(0);
+    expect(c.eceAfter).toBeLessThanOrEqual(c.eceBefore + 1e-9);
+    expect(c.meanTrueProbCalibrated.NORMAL.n).toBe(14);
+    expect(c.conformal.nominal).toBe(0.9);
+    expect(c.conformal.coverage).toBeGreaterThanOrEqual(0.85);
+    expect(c.probe.n).toBe(42);
+    expect(evalCommand.print!(out)).toMatch(/ECE .* → .*\n[\s\S]*probe mask-lung-centre/);
   });
 });

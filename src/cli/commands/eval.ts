@@ -4,6 +4,7 @@ import { buildImageCache } from '../../main/model/imageCache';
 import { metricsBySource, predictCache, type EvalMetrics } from '../../main/model/evaluate';
 import { initBackend } from '../../main/model/backend';
 import { resolveModel } from '../../main/model/registry';
+import { evalConfidence, type ConfidenceEval } from '../../main/model/confidenceEval';
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 
@@ -15,11 +16,13 @@ function samplesFrom(values: Record<string, unknown>, key: 'data' | 'val', split
 
 export const evalCommand: Command = {
   summary: 'evaluate a model on labelled images: accuracy, per-class metrics, AUC, confusion, Table 4 CIs, ECE',
-  usage: 'cxr eval --data <dir|manifest.csv>... [--split val] [--model <dir>] [--json]',
+  usage: 'cxr eval --data <dir|manifest.csv>... [--split val] [--model <dir>] [--probe] [--json]',
   options: {
     data: { type: 'string', multiple: true },
     split: { type: 'string' },
     model: { type: 'string' },
+    /** The shortcut probe (probe.ts): class flip rates under masking, corner markers, resizing. */
+    probe: { type: 'boolean', default: false },
   },
   async run(ctx, values) {
     const samples = samplesFrom(values, 'data', typeof values.split === 'string' ? values.split : undefined);
@@ -32,10 +35,17 @@ export const evalCommand: Command = {
     });
     const probs = await predictCache(loaded.model, cache, card.channels);
     const { all, bySource } = metricsBySource(probs, cache);
+    // ECE before/after the card's temperature, calibrated Table 4, conformal coverage, OOD rate, probe.
+    const confidence = await evalConfidence(loaded.model, card, cache, {
+      probe: Boolean(values.probe),
+      data: asList(values.data).join(' + '),
+      onProgress: ctx.progress,
+    });
     loaded.model.dispose();
     return {
       ...all,
       bySource,
+      confidence,
       model: { id: loaded.id, dir: loaded.dir, name: card.name, architecture: card.architecture, version: card.version, builtin: loaded.builtin },
       backend: backend.name,
     };
@@ -52,6 +62,22 @@ export const evalCommand: Command = {
     }
     lines.push(`  confusion (rows actual, cols predicted ${r.labels.join('/')}): ${JSON.stringify(r.confusion)}`);
     lines.push(`  Keras micro precision ${r.kerasMicro.precision.toFixed(4)} recall ${r.kerasMicro.recall.toFixed(4)}`);
+    const c = (result as { confidence?: ConfidenceEval }).confidence;
+    if (c) {
+      lines.push(`  calibration: T ${c.temperature?.toFixed(4) ?? 'none'}  ECE ${c.eceBefore.toFixed(4)} → ${c.eceAfter.toFixed(4)}`);
+      for (const l of r.labels) {
+        const m = c.meanTrueProbCalibrated[l];
+        lines.push(`  ${l.padEnd(9)} calibrated mean p(true) ${m.mean.toFixed(3)} [${m.lo.toFixed(3)}, ${m.hi.toFixed(3)}]`);
+      }
+      if (c.conformal) {
+        const by = Object.entries(c.conformal.byClass).map(([l, v]) => `${l} ${v.toFixed(3)}`).join(', ');
+        lines.push(`  conformal sets: coverage ${c.conformal.coverage.toFixed(4)} (nominal ${c.conformal.nominal}), mean size ${c.conformal.meanSetSize.toFixed(3)}, empty ${c.conformal.emptySets}; by class ${by}`);
+      }
+      if (c.oodFlaggedRate !== null) lines.push(`  OOD flagged ${(100 * c.oodFlaggedRate).toFixed(1)}%`);
+      for (const [name, p] of Object.entries(c.probe?.perturbations ?? {})) {
+        lines.push(`  probe ${name.padEnd(18)} flip ${(100 * p.flipRate).toFixed(1)}%  →COVID ${(100 * p.flipToCovidRate).toFixed(1)}%  Δp(COVID) ${p.meanDeltaPCovid.toFixed(3)}`);
+      }
+    }
     return lines.join('\n');
   },
 };
