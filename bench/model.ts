@@ -75,11 +75,12 @@ async function measure(arch: ArchitectureName): Promise<Record<string, number>> 
     p.dispose();
   });
   const rssMB = process.memoryUsage().rss / 2 ** 20;
+  const params = model.countParams();
   model.dispose();
   tf.dispose([x, y, one]);
   adam.dispose();
   return {
-    params: model.countParams(),
+    params,
     trainImgPerS: round(BATCH / trainStep),
     inferImgPerS: round(BATCH / inferStep),
     latencyMs: round(latency * 1000),
