@@ -21,6 +21,8 @@ export class ImagingError extends Error {
 
 /** Turns whatever a parser or codec threw (often a bare string) into a short readable reason. */
 export function describeThrown(err: unknown): string {
+  // Emscripten codecs throw a bare number (a pointer to their C++ exception).
+  if (typeof err === 'number') return `the codec aborted (internal error ${err})`;
   const text = err instanceof Error ? err.message : typeof err === 'string' ? err : String(err);
   return text.replace(/\s+/g, ' ').slice(0, 300);
 }

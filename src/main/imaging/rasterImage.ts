@@ -21,7 +21,8 @@ export async function rasterSize(bytes: Uint8Array, file: string): Promise<{ wid
  */
 export async function decodeRaster(bytes: Uint8Array, file: string, maxSide: number): Promise<GrayImage> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_FRAME_PIXELS, failOn: 'error' })
+    // 'warning': libjpeg only warns on a corrupt entropy segment and would hand back garbage pixels.
+    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_FRAME_PIXELS, failOn: 'warning' })
       .rotate()
       .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
       .removeAlpha()

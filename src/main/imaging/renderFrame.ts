@@ -43,6 +43,7 @@ export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): 
     highBit: frame.native ? (tags.highBit ?? bitsStored - 1) : bitsStored - 1,
     signed,
     containerBits,
+    clampUnsigned: !frame.native,
   });
   const modality = readModalityLut(ds, signed);
   const values = applyModalityLut(stored, modality);

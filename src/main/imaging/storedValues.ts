@@ -5,7 +5,17 @@
  */
 export function storedValues(
   samples: Uint8Array | Uint16Array | Uint32Array,
-  opts: { bitsStored: number; highBit: number; signed: boolean; containerBits: number },
+  opts: {
+    bitsStored: number;
+    highBit: number;
+    signed: boolean;
+    containerBits: number;
+    /**
+     * Lossy codecs can overshoot past BitsStored (a 12-bit JPEG of 10-bit data gives 1025):
+     * masking would wrap that to 1, so unsigned codec output is clamped instead.
+     */
+    clampUnsigned?: boolean;
+  },
 ): Int32Array {
   const bitsStored = Math.min(Math.max(1, opts.bitsStored), opts.containerBits);
   // A HighBit that cannot hold BitsStored is corrupt; the usual reading is HighBit = BitsStored-1.
@@ -15,6 +25,13 @@ export function storedValues(
   const signBit = 2 ** (bitsStored - 1);
   const range = 2 ** bitsStored;
   const out = new Int32Array(samples.length);
+  if (opts.clampUnsigned && !opts.signed) {
+    for (let i = 0; i < samples.length; i++) {
+      const v = samples[i]!;
+      out[i] = v > mask ? mask : v;
+    }
+    return out;
+  }
   for (let i = 0; i < samples.length; i++) {
     let v = (samples[i]! >>> shift) & mask;
     if (bitsStored >= 32) v = v >>> 0;
