@@ -8,6 +8,9 @@ import { calibrate } from '../../src/cli/commands/calibrate';
 import { evalCommand } from '../../src/cli/commands/eval';
 import type { CliContext } from '../../src/cli/command';
 import { readCard } from '../../src/main/model/card';
+import type { ConfidenceCard } from '../../src/main/model/confidenceCard';
+import type { ConfidenceEval } from '../../src/main/model/confidenceEval';
+import type { ImagePrediction } from '../../src/main/model/predictImages';
 import { SHARED_DATA } from '../helpers/tempServices';
 import { saveTinyModel } from './catalogFixture';
 import { rng } from './syntheticLogits';
@@ -42,7 +45,7 @@ describe('cxr calibrate and cxr predict', () => {
   it('calibrate writes temperature, ECE before/after, conformal, OOD and probe numbers into card.json', async () => {
     const out = (await calibrate.run(ctx, { model: modelDir, data: [data], split: 'val', coverage: '0.9', score: 'lac', probe: true }, [])) as { n: number };
     expect(out.n).toBe(42);
-    const card = readCard(modelDir) as Record<string, any>;
+    const card = readCard(modelDir) as ReturnType<typeof readCard> & Required<ConfidenceCard>;
     expect(card.calibration.temperature).toBeGreaterThan(0);
     expect(card.calibration.eceAfter).toBeLessThanOrEqual(card.calibration.eceBefore + 1e-9);
     expect(card.conformal.coverage).toBe(0.9);
@@ -57,27 +60,27 @@ describe('cxr calibrate and cxr predict', () => {
     const ct = path.join(SHARED_DATA, 'dicom', 'CT_small.dcm');
     const cxr = path.join(SHARED_DATA, 'dicom', 'nih_cxr14_chest_DX.dcm');
     const heat = path.join(dir, 'heat.png');
-    const out = (await predict.run(ctx, { model: modelDir, heatmap: heat }, [png, ct, cxr])) as { images: any[]; model: { calibrated: boolean } };
+    const out = (await predict.run(ctx, { model: modelDir, heatmap: heat }, [png, ct, cxr])) as { images: (ImagePrediction & { heatmap?: string })[]; model: { calibrated: boolean } };
     expect(out.model.calibrated).toBe(true);
     const [a, b, c] = out.images;
-    expect(Object.values(a.probs as Record<string, number>).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
-    for (const l of ['COVID19', 'NORMAL', 'PNEUMONIA']) {
-      expect(a.band[l].lo).toBeLessThanOrEqual(a.probs[l]);
-      expect(a.band[l].hi).toBeGreaterThanOrEqual(a.probs[l]);
+    expect(Object.values(a!.probs).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+    for (const l of ['COVID19', 'NORMAL', 'PNEUMONIA'] as const) {
+      expect(a!.band[l].lo).toBeLessThanOrEqual(a!.probs[l]);
+      expect(a!.band[l].hi).toBeGreaterThanOrEqual(a!.probs[l]);
     }
-    expect(Array.isArray(a.set)).toBe(true);
-    expect(Array.isArray(a.quality)).toBe(true);
-    expect(b.probs).toBeNull();
-    expect(b.quality[0]).toBe('modality_ct_mr');
-    expect(c.probs).not.toBeNull();
-    expect(a.heatmap).toBe(path.join(dir, 'heat-1.png'));
-    const meta = await sharp(c.heatmap).metadata();
+    expect(Array.isArray(a!.set)).toBe(true);
+    expect(Array.isArray(a!.quality)).toBe(true);
+    expect(b!.probs).toBeNull();
+    expect(b!.quality[0]).toBe('modality_ct_mr');
+    expect(c!.probs).not.toBeNull();
+    expect(a!.heatmap).toBe(path.join(dir, 'heat-1.png'));
+    const meta = await sharp(c!.heatmap!).metadata();
     expect(meta.format).toBe('png');
     expect(meta.width).toBeGreaterThan(100);
   });
 
   it('eval reports ECE before/after, calibrated Table 4, conformal coverage and the probe', async () => {
-    const out = (await evalCommand.run(ctx, { model: modelDir, data: [data], split: 'val', probe: true }, [])) as { n: number; confidence: any };
+    const out = (await evalCommand.run(ctx, { model: modelDir, data: [data], split: 'val', probe: true }, [])) as { n: number; confidence: ConfidenceEval & { conformal: NonNullable<ConfidenceEval['conformal']>; probe: NonNullable<ConfidenceEval['probe']> } };
     const c = out.confidence;
     expect(out.n).toBe(42);
     expect(c.temperature).toBeGreaterThan(0);
