@@ -18,6 +18,8 @@ export interface BackendReport {
   tfjsName: string;
   /** Threads the backend actually runs with (not the number requested). */
   threads: number;
+  /** Why `threads` is what it is (wasm in Node: tfjs turns threads off, issue 3830). */
+  threadsNote?: string;
   simd: boolean;
   /** Why each better backend was not taken. */
   refusals: BackendRefusal[];
@@ -120,9 +122,17 @@ function verify(): number {
   return out;
 }
 
-async function capabilities(): Promise<{ threads: number; simd: boolean }> {
+async function capabilities(): Promise<{ threads: number; simd: boolean; threadsNote?: string }> {
   if (tf.getBackend() !== 'wasm') return { threads: 1, simd: false };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  return { threads: wasm.getThreadsCount(), simd };
+  const threads = wasm.getThreadsCount();
+  // Forcing WASM_HAS_MULTITHREAD_SUPPORT in Node loads the threaded binary, whose web-style pthread
+  // workers never start ("WASM backend not initialized"): measured, so cores are used by running
+  // one single-threaded backend per worker_thread instead (bench/model.ts).
+  const threadsNote =
+    tf.env().getBool('IS_NODE') && threads === 1
+      ? 'single-threaded: tfjs disables wasm threads under Node (tfjs issue 3830); use one worker_thread per core'
+      : undefined;
+  return { threads, simd, ...(threadsNote ? { threadsNote } : {}) };
 }
