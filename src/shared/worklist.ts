@@ -98,21 +98,22 @@ export interface WorklistCounts {
 /** Plain words for the warning and quality codes that import and prediction write. */
 export function describeFlag(code: string): string {
   const known: Record<string, string> = {
-    lateral: 'Looks like a lateral view; the model reads frontal views only',
+    // Import screening (exclusions and warnings).
+    non_image_sop: 'Not an image object (e.g. a report or structured data)',
+    modality_ct_mr: 'CT or MR, not a radiograph',
+    body_part_not_chest: 'Body part is not the chest',
+    lateral_view: 'Lateral view; the model reads frontal views only',
+    too_large: 'Image too large to process',
+    undecodable: 'The pixel data could not be decoded',
+    modality_ot: 'Modality "OT" (other): check that this is a chest radiograph',
+    no_body_part: 'No body part recorded',
+    multiframe_first_frame: 'Multi-frame image; the first frame was used',
+    // Prediction quality.
+    ood: 'Unlike the images the model was validated on (out of distribution): treat the prediction with care',
+    'ood-unchecked': 'Out-of-distribution check not available for this model',
+    uncalibrated: 'Model not calibrated: probabilities may be over-confident',
+    'conformal-uncalibrated': 'No conformal calibration: the set lists every class',
     low_contrast: 'Low contrast image',
-    low_resolution: 'Low resolution image',
-    small_image: 'Small image; detail may be lost',
-    inverted: 'Image looked inverted and was flipped to MONOCHROME2',
-    monochrome1: 'MONOCHROME1 image shown inverted to MONOCHROME2',
-    ood: 'Unlike the training images (out of distribution); treat the prediction with care',
-    out_of_distribution: 'Unlike the training images (out of distribution); treat the prediction with care',
-    pediatric: 'May be a paediatric image; the model was trained mostly on adults for COVID-19',
-    burned_in_text: 'Burned-in text or markers detected',
-    cropped: 'Image may be cropped',
-    multi_frame: 'Multi-frame image; the first frame was used',
-    lossy: 'Lossy-compressed source image',
-    not_chest: 'May not be a chest X-ray',
-    wide_band: 'Wide confidence band: the model is unsure',
   };
   return known[code] ?? code.replace(/[_-]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import sharp from 'sharp';
 import { CxrError } from '../../shared/errors';
 import { LABELS, type Label } from '../../shared/labels';
@@ -8,6 +7,7 @@ import { parseBands, worklistRow } from '../catalog/worklist';
 import { reviewHistory } from '../catalog/reviews';
 import type { Catalog } from '../catalog/openCatalog';
 import type { Services } from '../services';
+import { readRendering, renderingPath, thumbnailPath } from '../imaging/rendering';
 import type { GroupImpl } from './types';
 
 /** The viewer's longest side; renderings are stored at about this size. */
@@ -38,21 +38,28 @@ function imageRow(db: Catalog, imageId: number): ImageRow {
 }
 
 /**
- * The file to show: the stored normalised rendering when import wrote one as an image file,
- * else (raster sources only) the original, which sharp normalises to 8-bit grey.
+ * Raster originals of rows written without a rendering (synthetic catalogs) are shown through
+ * sharp; everything import wrote is read from its stored rendering.
  */
-function pixelSource(s: Services, row: ImageRow): string {
-  if (row.rendering_hash) {
-    const dir = path.join(s.dataDir, 'renderings');
-    const candidates = ['.png', '.jpg', '.webp'].flatMap((ext) => [
-      path.join(dir, `${row.rendering_hash}${ext}`),
-      path.join(dir, row.rendering_hash!.slice(0, 2), `${row.rendering_hash}${ext}`),
-    ]);
-    const found = candidates.find((f) => fs.existsSync(f));
-    if (found) return found;
-  }
+function rasterFallback(row: ImageRow): string {
   if (row.file_kind !== 'dicom' && fs.existsSync(row.source_path)) return row.source_path;
-  throw new CxrError('NOT_FOUND', `image ${row.id} has no rendering to show yet`);
+  throw new CxrError('NOT_FOUND', `image ${row.id} has no rendering to show`);
+}
+
+/** The normalised rendering import stored (the pixels the model saw), longest side ≤ 1024. */
+async function viewPixels(s: Services, row: ImageRow): Promise<ImagePixels> {
+  if (row.rendering_hash && fs.existsSync(renderingPath(s.dataDir, row.rendering_hash))) {
+    const r = await readRendering(s, row.id);
+    return { imageId: row.id, width: r.width, height: r.height, pixels: r.data };
+  }
+  return greyPixels(rasterFallback(row), row.id, VIEW_MAX);
+}
+
+async function thumbnailPixels(s: Services, row: ImageRow, size: number): Promise<ImagePixels> {
+  const thumb = row.rendering_hash ? thumbnailPath(s.dataDir, row.rendering_hash) : null;
+  const rendering = row.rendering_hash ? renderingPath(s.dataDir, row.rendering_hash) : null;
+  const file = [thumb, rendering].find((f): f is string => f !== null && fs.existsSync(f)) ?? rasterFallback(row);
+  return greyPixels(file, row.id, size);
 }
 
 async function greyPixels(file: string, imageId: number, maxSide: number): Promise<ImagePixels> {
@@ -82,7 +89,9 @@ function tagsOf(row: ImageRow): DicomTag[] {
         for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
           if (v === undefined || v === null) continue;
           const tagLike = /^x?[0-9a-f]{8}$/i.test(k) ? `(${k.replace(/^x/i, '').slice(0, 4)},${k.replace(/^x/i, '').slice(4)})`.toUpperCase() : '';
-          tags.push({ tag: tagLike, name: tagLike ? '' : k, value: typeof v === 'object' ? JSON.stringify(v) : String(v) });
+          // camelCase keys ('studyDate') read as words ('Study date').
+          const words = k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+          tags.push({ tag: tagLike, name: tagLike ? '' : words, value: typeof v === 'object' ? JSON.stringify(v) : String(v) });
         }
       }
     } catch {
@@ -162,8 +171,8 @@ function predictionOf(db: Catalog, imageId: number): PredictionDetail | null {
 
 export function imageHandlers(s: Services): GroupImpl<'image'> {
   return {
-    'image.get': async (req) => greyPixels(pixelSource(s, imageRow(s.catalog, req.imageId)), req.imageId, VIEW_MAX),
-    'image.thumbnail': async (req) => greyPixels(pixelSource(s, imageRow(s.catalog, req.imageId)), req.imageId, req.size),
+    'image.get': async (req) => viewPixels(s, imageRow(s.catalog, req.imageId)),
+    'image.thumbnail': async (req) => thumbnailPixels(s, imageRow(s.catalog, req.imageId), req.size),
     'image.detail': async (req) => {
       const db = s.catalog;
       const img = imageRow(db, req.imageId);
