@@ -18,6 +18,16 @@ import type { ScannedFile } from './importScan';
 export const MAX_FILE_BYTES = 1 << 30;
 
 const DICOMDIR_SOP = '1.2.840.10008.1.3.10';
+/** CR, DX (presentation and processing) and secondary capture: objects that always carry an image. */
+const RADIOGRAPH_SOP_CLASSES = new Set([
+  '1.2.840.10008.5.1.4.1.1.1',
+  '1.2.840.10008.5.1.4.1.1.1.1',
+  '1.2.840.10008.5.1.4.1.1.1.1.1',
+  '1.2.840.10008.5.1.4.1.1.7',
+]);
+const declaresAnImage = (tags: DicomTags): boolean =>
+  ((tags.rows ?? 0) > 0 && (tags.cols ?? 0) > 0) || RADIOGRAPH_SOP_CLASSES.has(tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '');
+const IMAGE_EXTENSIONS = new Set(['.dcm', '.dicom', '.dic', '.ima', '.jpg', '.jpeg', '.png']);
 
 export type FileOutcome =
   | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string }
@@ -47,7 +57,13 @@ export async function importFile(f: ScannedFile, ctx: ImportFileContext): Promis
       return { kind: 'error', reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? describeThrown(err)}` };
     }
     const kind = sniffBytes(bytes.subarray(0, SNIFF_BYTES));
-    if (kind === 'unknown') return { kind: 'skipped', reason: 'not_an_image' };
+    if (kind === 'unknown') {
+      // A file named as an image (or, empty, named as nothing, as DICOM files often are) that is not one gets an error row.
+      const ext = path.extname(f.path).toLowerCase();
+      if (bytes.length === 0 && (ext === '' || IMAGE_EXTENSIONS.has(ext))) return { kind: 'error', reason: 'empty file (0 bytes)' };
+      if (IMAGE_EXTENSIONS.has(ext)) return { kind: 'error', reason: `named ${ext} but holds no DICOM, JPEG or PNG data (judged by its content)` };
+      return { kind: 'skipped', reason: 'not_an_image' };
+    }
     const hash = crypto.createHash('sha256').update(bytes).digest('hex');
     const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     if (kind === 'jpeg' || kind === 'png') return await importRaster(f, data, hash, kind, ctx);
@@ -76,6 +92,11 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
   let renderingHash: string | null = null;
   let exclusion = screening.exclusion;
   let error: string | undefined;
+  if (exclusion === 'non_image_sop' && !tags.hasPixelData && declaresAnImage(tags)) {
+    // An image object without its pixels was cut short or damaged: the user hears of it.
+    exclusion = 'undecodable';
+    error = 'the dataset has no Pixel Data element: the file is cut short or damaged';
+  }
   if (exclusion !== 'non_image_sop' && exclusion !== 'too_large') {
     try {
       const frame = await decodeFirstFrame(ds, tags, f.path);

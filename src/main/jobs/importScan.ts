@@ -77,7 +77,7 @@ export async function scanRoots(roots: string[]): Promise<{ files: ScannedFile[]
           if (seenFiles.has(key)) continue;
           seenFiles.add(key);
           files.push({ path: full, root, size });
-        }
+        } else problems.push({ file: full, reason: 'not a regular file (a FIFO, socket or device): not read' });
       }
       // Reverse so the stack pops folders in name order.
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
