@@ -119,3 +119,13 @@ export async function resolveModel(services: Pick<Services, 'catalog'> | null, d
   const model = await loadLayersModel(ref.dir);
   return { ...ref, model };
 }
+
+/**
+ * Registers the shipped default (is_builtin) so predictions can reference its id; activates it
+ * when no model is active. Call once at startup.
+ */
+export function ensureBuiltinRegistered(services: Pick<Services, 'catalog'>): ModelRef {
+  const dir = defaultModelDir();
+  const hasActive = services.catalog.prepare('SELECT 1 FROM models WHERE is_active = 1').get() !== undefined;
+  return registerModel(services, dir, { builtin: true, activate: !hasActive });
+}

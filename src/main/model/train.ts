@@ -28,6 +28,8 @@ export interface TrainOptions {
   /** Per-epoch checkpoint (weights + Adam state) for resume; default `<outDir>.checkpoint`. */
   checkpointDir?: string;
   resume?: boolean;
+  /** Fine-tuning: a model folder of the same architecture whose weights start the run. */
+  initFrom?: string;
   name?: string;
   version?: string;
   parent?: string | null;
@@ -242,6 +244,11 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       emit({ type: 'resumed', epoch: state.epoch });
     } else {
       fs.rmSync(partial, { recursive: true, force: true });
+      if (opts.initFrom) {
+        const parent = await loadLayersModel(opts.initFrom);
+        model.setWeights(parent.getWeights());
+        parent.dispose();
+      }
     }
 
     const weights = classWeightsFor(recipe, trainCache.labels);
