@@ -10,6 +10,7 @@ export default defineConfig({
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
           predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
+          trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
         },
       },
     },
