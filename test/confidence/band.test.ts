@@ -29,6 +29,24 @@ describe('model graph runner', () => {
     expect(g.hasTrueLogits).toBe(true);
     expect(g.lastConv?.shape).toEqual([null, 8, 8, 8]);
   });
+
+  it('runs a Sequential model too, reading its logits from the final softmax Dense', async () => {
+    const seq = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: 0.3 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const g = new ModelGraph(seq);
+    expect(g.hasDropout).toBe(true);
+    expect(g.hasTrueLogits).toBe(true);
+    const x = randomImages(2, 8);
+    const out = tf.tidy(() => g.output(g.forward(x)).arraySync() as number[][]);
+    const ref = (seq.predict(x) as tf.Tensor).arraySync() as number[][];
+    out.flat().forEach((v, i) => expect(v).toBeCloseTo(ref.flat()[i]!, 6));
+  });
 });
 
 describe('confidence band', () => {

@@ -68,6 +68,8 @@ export class ModelGraph {
     | { kind: 'log-probs' };
 
   constructor(readonly model: tf.LayersModel) {
+    // A Sequential builds its inner functional graph lazily (on first predict or compile).
+    if (model instanceof tf.Sequential && !(model as unknown as { model?: unknown }).model) model.build();
     const inner = model as unknown as { nodesByDepth?: Record<string, GraphNode[]>; inputs: SymbolicRef[]; outputs: SymbolicRef[] };
     if (!inner.nodesByDepth) throw new ForwardPassError(`model ${model.name} has no node graph (not built?)`);
     if (inner.inputs.length !== 1 || inner.outputs.length !== 1) {
