@@ -91,13 +91,17 @@ export interface EpochPoint {
   best: boolean;
 }
 
+export interface TrainingBackend {
+  name: string;
+  gpu: string | null;
+}
+
 /** One `training.progress` event: the run's phase, plus the batch or epoch that just finished. */
 export interface TrainingProgress {
   runId: number;
   phase: TrainingPhase;
-  /** The tfjs backend the worker trains on, by name, and the GPU when there is one. */
-  backend: string | null;
-  message?: string;
+  /** The tfjs backend the worker trains on, by name, and the GPU by name when one runs it. */
+  backend: TrainingBackend | null;
   cache?: { done: number; total: number; split: string };
   batch?: BatchPoint;
   epoch?: EpochPoint;
@@ -172,7 +176,7 @@ export interface TrainingStatus {
   running: {
     runId: number;
     phase: TrainingPhase;
-    backend: string | null;
+    backend: TrainingBackend | null;
     config: TrainingConfig;
     batches: BatchPoint[];
     epochs: EpochPoint[];

@@ -111,7 +111,7 @@ describe('a training run', () => {
     expect(mine.filter((p) => p.epoch)).toHaveLength(1);
     expect(mine.some((p) => p.phase === 'calibrating')).toBe(true);
     expect(mine.some((p) => p.phase === 'evaluating')).toBe(true);
-    expect(batches.every((p) => typeof p.backend === 'string' && p.backend.length > 0)).toBe(true);
+    expect(batches.every((p) => typeof p.backend?.name === 'string' && p.backend.name.length > 0)).toBe(true);
   });
 
   it('registers the new version inactive, with a calibrated card, a threshold and the comparison', async () => {

@@ -14,6 +14,7 @@ import type {
   EpochPoint,
   TrainingConfig,
   TrainingDone,
+  TrainingBackend,
   TrainingPhase,
   TrainingStatus,
 } from '../../shared/training';
@@ -33,7 +34,7 @@ interface CurrentRun {
   runId: number;
   worker: Worker;
   phase: TrainingPhase;
-  backend: string | null;
+  backend: TrainingBackend | null;
   config: TrainingConfig;
   batches: BatchPoint[];
   epochs: EpochPoint[];
@@ -191,7 +192,7 @@ export class TrainingService {
       run.worker.on('message', (m: TrainingWorkerMessage) => {
         switch (m.type) {
           case 'backend':
-            run.backend = m.gpu ? `${m.name} (${m.gpu})` : m.name;
+            run.backend = { name: m.name, gpu: m.gpu };
             this.progress(run);
             break;
           case 'phase':
