@@ -11,6 +11,8 @@ export default defineConfig({
           importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
           predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
           trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
+          trainingWorker: resolve(import.meta.dirname, 'src/main/training/trainingWorker.ts'),
+          repredictWorker: resolve(import.meta.dirname, 'src/main/training/repredictWorker.ts'),
         },
       },
     },
