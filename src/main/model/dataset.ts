@@ -84,8 +84,11 @@ function fromFolders(root: string, split: string | undefined): Sample[] {
   const walk = (dir: string, label: Label | undefined): void => {
     for (const ent of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, ent.name);
-      if (ent.isDirectory()) walk(p, label ?? labelFromFolderName(ent.name));
-      else if (label && ent.isFile() && IMAGE_EXT.test(ent.name)) out.push({ file: p, label, source });
+      // Follow links: a labelled folder is often assembled from links to the originals.
+      const st = ent.isSymbolicLink() ? fs.statSync(p, { throwIfNoEntry: false }) : ent;
+      if (!st) continue;
+      if (st.isDirectory()) walk(p, label ?? labelFromFolderName(ent.name));
+      else if (label && st.isFile() && IMAGE_EXT.test(ent.name)) out.push({ file: p, label, source });
     }
   };
   walk(base, undefined);
