@@ -12,7 +12,6 @@ export default defineConfig({
           predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
           trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
           trainingWorker: resolve(import.meta.dirname, 'src/main/training/trainingWorker.ts'),
-          repredictWorker: resolve(import.meta.dirname, 'src/main/training/repredictWorker.ts'),
         },
       },
     },

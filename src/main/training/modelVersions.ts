@@ -119,7 +119,7 @@ export async function activateVersion(s: Services, id: string, actor = 'models')
     audit(s.catalog, { actor, action: 'model.activate', entity: 'model', entityId: id, detail: { from: before, to: id } });
   })();
   s.events.emit('models.changed', { activeId: id });
-  const repredict = await repredictService(s).start(id, row.path);
+  const repredict = await repredictService(s).start(id);
   return { activeId: id, repredict };
 }
 
