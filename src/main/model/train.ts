@@ -284,7 +284,10 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       let accSum = 0;
       let seen = 0;
       for (let b = 0; b < batches; b++) {
-        if (cancelled()) return { status: 'cancelled', outDir: null, card: null, history: state.history };
+        if (cancelled()) {
+          model.dispose();
+          return { status: 'cancelled', outDir: null, card: null, history: state.history };
+        }
         const start = b * bs;
         const m = Math.min(bs, n - start);
         const xBuf = new Float32Array(m * px);
