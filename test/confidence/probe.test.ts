@@ -58,7 +58,10 @@ describe('shortcut probe and calibration on a model that learned a corner marker
 
   it('flags every gap of an uncalibrated card and calibrates from val scores', async () => {
     const val = cornerData(60, 3);
+    await predictor.predict(val.inputs.slice(0, 2), [null, null]);
+    const before = tf.memory().numTensors;
     const preds = await predictor.predict(val.inputs.slice(0, 2), [null, null]);
+    expect(tf.memory().numTensors).toBe(before);
     expect(preds[0]!.quality).toEqual(['ood-unchecked', 'uncalibrated', 'conformal-uncalibrated']);
     expect(preds[0]!.set).toHaveLength(3);
     expect(preds[0]!.method).toBe('tta');

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
-import { ModelGraph } from './forwardPass';
+import { ModelGraph, type Values } from './forwardPass';
 import { bandOf, defaultBandMethod, sampleProbabilities, type BandMethod, type ClassBand } from './band';
 import { predictionSet } from './conformal';
 import { oodScore } from './ood';
@@ -73,9 +73,9 @@ export class Predictor {
   }
 
   /** Raw logits, raw probabilities and calibrated probabilities for a batch, without a band. */
-  async scores(x: tf.Tensor4D): Promise<{ logits: Float32Array; raw: Float32Array; calibrated: Float32Array }> {
+  async scores(x: tf.Tensor4D, base?: Values): Promise<{ logits: Float32Array; raw: Float32Array; calibrated: Float32Array }> {
     const [z, p, c] = tf.tidy(() => {
-      const v = this.graph.forward(x);
+      const v = base ?? this.graph.forward(x);
       const logits = this.graph.logits(v);
       return [logits, this.graph.output(v).clone(), tf.softmax(tf.div(logits, this.temperature))];
     });
@@ -89,9 +89,13 @@ export class Predictor {
     const t0 = performance.now();
     const k = LABELS.length;
     const x = this.batch(inputs);
+    // One deterministic pass feeds both the point estimate and the MC-dropout samples; the scope
+    // frees every intermediate once the numbers are read.
+    tf.engine().startScope();
     try {
-      const { logits, raw, calibrated } = await this.scores(x);
-      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples: this.nSamples, temperature: this.temperature });
+      const base = this.graph.forward(x);
+      const { logits, raw, calibrated } = await this.scores(x, base);
+      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples: this.nSamples, temperature: this.temperature, base });
       const per = (performance.now() - t0) / inputs.length;
       const kind = this.confidence.ood?.score ?? (this.graph.hasTrueLogits ? 'energy' : 'max-softmax');
       return inputs.map((_, i) => {
@@ -117,6 +121,7 @@ export class Predictor {
         };
       });
     } finally {
+      tf.engine().endScope();
       x.dispose();
     }
   }
