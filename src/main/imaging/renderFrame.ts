@@ -37,20 +37,45 @@ export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): 
   }
   const signed = tags.pixelRepresentation === 1;
   const containerBits = frame.samples.BYTES_PER_ELEMENT * 8;
-  const stored = storedValues(frame.samples, {
+  const storedOpts = {
     bitsStored,
     // Codecs return samples aligned to bit 0; only native data keeps its HighBit position.
     highBit: frame.native ? (tags.highBit ?? bitsStored - 1) : bitsStored - 1,
     signed,
     containerBits,
     clampUnsigned: !frame.native,
-  });
+  };
   const modality = readModalityLut(ds, signed);
-  const values = applyModalityLut(stored, modality);
   // A VOI LUT's first mapped value is signed when its input (the modality output) can be negative.
   const voi = readVoi(ds, signed || (modality.kind === 'linear' && (modality.slope < 0 || modality.intercept < 0)));
-  const display = applyVoi(values, voi);
   const inverted = photometric === 'MONOCHROME1';
-  if (inverted) invertMonochrome1(display);
+  let display: Uint8Array;
+  if (frame.samples instanceof Uint32Array) {
+    // 32-bit samples: too many possible values for a table; run the rules over the pixels.
+    display = applyVoi(applyModalityLut(storedValues(frame.samples, storedOpts), modality), voi);
+    if (inverted) invertMonochrome1(display);
+  } else {
+    // Every rule is a function of the raw sample alone (the automatic window also needs how often
+    // each occurs), so run them once over all 2^8 or 2^16 possible samples, then look pixels up.
+    const domainSize = 2 ** containerBits;
+    const domain = containerBits === 8 ? new Uint8Array(domainSize) : new Uint16Array(domainSize);
+    for (let i = 0; i < domainSize; i++) domain[i] = i;
+    const counts = histogram(frame.samples, domainSize);
+    const lut = applyVoi(applyModalityLut(storedValues(domain, storedOpts), modality), voi, counts);
+    if (inverted) invertMonochrome1(lut);
+    display = lookUp(frame.samples, lut);
+  }
   return { image: { data: display, width, height }, steps: { voi: voi.kind, inverted, color: false } };
+}
+
+function histogram(samples: Uint8Array | Uint16Array, size: number): Uint32Array {
+  const counts = new Uint32Array(size);
+  for (let i = 0; i < samples.length; i++) counts[samples[i]!]!++;
+  return counts;
+}
+
+function lookUp(samples: Uint8Array | Uint16Array, lut: Uint8Array): Uint8Array {
+  const out = new Uint8Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = lut[samples[i]!]!;
+  return out;
 }

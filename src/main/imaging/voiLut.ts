@@ -27,8 +27,11 @@ export function readVoi(ds: DataSet, signedLutInput: boolean): Voi {
   return { kind: 'auto' };
 }
 
-/** Applies the VOI, giving 8-bit display values where 0 is the darkest for MONOCHROME2. */
-export function applyVoi(values: Float32Array, voi: Voi): Uint8Array {
+/**
+ * Applies the VOI, giving 8-bit display values where 0 is the darkest for MONOCHROME2. `counts`
+ * weights `values` when it is a lookup table rather than the pixels (for the automatic window).
+ */
+export function applyVoi(values: Float32Array, voi: Voi, counts?: Uint32Array): Uint8Array {
   const out = new Uint8Array(values.length);
   if (voi.kind === 'lut') {
     let lutMax = 0;
@@ -40,7 +43,7 @@ export function applyVoi(values: Float32Array, voi: Voi): Uint8Array {
     return out;
   }
   if (voi.kind === 'auto') {
-    const { low, high } = autoWindow(values);
+    const { low, high } = autoWindow(values, counts);
     const k = 255 / (high - low);
     for (let i = 0; i < values.length; i++) out[i] = clamp8((values[i]! - low) * k);
     return out;
