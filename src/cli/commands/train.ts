@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from '../command';
+import { fromCatalogOptions, trainFromCatalog } from './trainFromCatalog';
 import { UsageError } from '../command';
 import { ARCHITECTURES, DEFAULT_ARCHITECTURE, isArchitectureName } from '../../main/model/architectures';
 import { classCounts, listSamplesFrom, type Sample } from '../../main/model/dataset';
@@ -48,8 +49,10 @@ export const train: Command = {
     activate: { type: 'boolean', default: false },
     name: { type: 'string' },
     deadline: { type: 'string' },
+    ...fromCatalogOptions,
   },
   async run(ctx, values) {
+    if (values['from-catalog']) return trainFromCatalog(ctx, values);
     const arch = typeof values.arch === 'string' ? values.arch : DEFAULT_ARCHITECTURE;
     if (!isArchitectureName(arch)) throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
     // A manifest with a split column: train on its train rows and, without --val, select on its val rows.
