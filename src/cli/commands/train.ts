@@ -32,7 +32,9 @@ export const train: Command = {
   usage:
     'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch zhong2020|zhongSlim] ' +
     '[--epochs N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
-    '[--resume] [--activate] [--deadline <ISO time>] [--json]',
+    '[--resume] [--activate] [--deadline <ISO time>] [--json]\n' +
+    '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
+    '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
   options: {
     data: { type: 'string', multiple: true },
     val: { type: 'string', multiple: true },
