@@ -19,7 +19,8 @@ export function exportHandlers(s: Services): GroupImpl<'export'> {
       audit(s.catalog, {
         actor: getSetting(s.catalog, REVIEWER_SETTING) || 'app',
         action: 'export.csv',
-        detail: { rowCount, includeIdentifiers: req.includeIdentifiers, written: file !== null, filters: req.filters },
+        // Free-text search is often a patient's name or ID: the audit log records that one was used, not what.
+        detail: { rowCount, includeIdentifiers: req.includeIdentifiers, written: file !== null, filters: { ...req.filters, text: req.filters.text ? '(withheld)' : undefined } },
       });
       return { path: file, rowCount, includeIdentifiers: req.includeIdentifiers, csv };
     },
