@@ -140,6 +140,19 @@ describe('a training run', () => {
       expect(m.scores.confusion.flat().reduce((a, b) => a + b, 0)).toBe(cmp.testImages);
       expect(m.scores.perClass.COVID19.support).toBe(cmp.testPerClass.COVID19);
     }
+    // Fine-tuned: it starts from the parent's weights, so one short epoch moves them only a little
+    // (from fresh random weights the relative difference would be about 1.4).
+    const w = (d: string) => new Float32Array(fs.readFileSync(path.join(d, 'weights.bin')).buffer.slice(0));
+    const [mine, parent] = [w(dir), w(base.dir)];
+    expect(mine.length).toBe(parent.length);
+    let diff = 0;
+    let mag = 0;
+    for (let i = 0; i < mine.length; i++) {
+      diff += Math.abs(mine[i]! - parent[i]!);
+      mag += Math.abs(parent[i]!);
+    }
+    expect(diff / mag).toBeLessThan(0.3);
+    expect(diff).toBeGreaterThan(0);
     // Nothing is left in staging.
     expect(fs.readdirSync(stagingRoot(s.dataDir))).toEqual([]);
   });
