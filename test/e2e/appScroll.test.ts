@@ -1,0 +1,129 @@
+/**
+ * The worklist at 100,000 catalog rows in Chromium: scroll the virtualised table frame by frame and
+ * measure the frame rate with the Performance API (rAF timestamps + long-animation-frame entries).
+ * Prints the figures as JSON; bench/worklist.ts has the SQLite query times.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpus, loadavg } from 'node:os';
+import { openApp, screenshot, type AppSession } from './harness';
+import { tempServices } from '../helpers/tempServices';
+import { seedCatalog } from '../worklist/seedCatalog';
+
+const ROWS = Number(process.env.CXR_SCROLL_ROWS ?? 100_000);
+const services = tempServices('cxr-e2e-scroll-');
+let app: AppSession;
+
+beforeAll(async () => {
+  const t0 = performance.now();
+  seedCatalog(services.catalog, { images: ROWS });
+  console.log(`seeded ${ROWS} rows in ${Math.round(performance.now() - t0)} ms`);
+  app = await openApp(services);
+}, 240_000);
+afterAll(async () => {
+  await app?.close();
+  services.cleanup();
+});
+
+interface ScrollFigures {
+  frames: number;
+  durationMs: number;
+  fps: number;
+  idleFps: number;
+  updateMedianMs: number;
+  updateP95Ms: number;
+  p95FrameMs: number;
+  worstFrameMs: number;
+  framesOver20ms: number;
+  longAnimationFrames: number;
+  domRows: number;
+  rowsLoadedAtEnd: number;
+}
+
+describe('worklist scrolling at 100,000 rows', () => {
+  it('renders only the visible rows and scrolls at 50 fps or better', { timeout: 120_000 }, async () => {
+    const { page } = app;
+    await expect.poll(() => page.getByTestId('worklist-total').textContent(), { timeout: 30_000 }).toContain(ROWS.toLocaleString('en-US'));
+    await expect.poll(() => page.getByTestId('worklist-row').count()).toBeGreaterThan(10);
+    const figures = await page.evaluate(async (): Promise<ScrollFigures> => {
+      const vp = document.querySelector('[data-testid="worklist-viewport"]') as HTMLElement;
+      const laf: PerformanceEntry[] = [];
+      let po: PerformanceObserver | undefined;
+      try {
+        po = new PerformanceObserver((list) => laf.push(...list.getEntries()));
+        po.observe({ type: 'long-animation-frame', buffered: false });
+      } catch {
+        // Older Chromium: rAF timing alone.
+      }
+      // Baseline: the same page's frame rate with nothing changing, to tell the app's cost from a starved machine.
+      const idle: number[] = [];
+      await new Promise<void>((resolve) => {
+        const tick = (t: number) => {
+          idle.push(t);
+          if (idle.length < 60) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      const idleFps = +(((idle.length - 1) / (idle.at(-1)! - idle[0]!)) * 1000).toFixed(1);
+      const stamps: number[] = [];
+      // 240 frames at 120 px per frame: a steady fast scroll of about 1,000 rows, fetching as it goes.
+      await new Promise<void>((resolve) => {
+        const step = (t: number) => {
+          stamps.push(t);
+          vp.scrollTop += 120;
+          // Capped at 20 s so that a starved machine reports a low figure instead of hanging.
+          if (stamps.length < 240 && t - stamps[0]! < 20_000) requestAnimationFrame(step);
+          else resolve();
+        };
+        requestAnimationFrame(step);
+      });
+      po?.disconnect();
+      // The app's own cost of one scroll step: scroll, let Vue re-render (a microtask), force style and layout.
+      const work: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const t0 = performance.now();
+        vp.scrollTop += 120;
+        vp.dispatchEvent(new Event('scroll'));
+        await Promise.resolve();
+        await Promise.resolve();
+        void vp.getBoundingClientRect().height;
+        void (vp.lastElementChild as HTMLElement | null)?.offsetHeight;
+        work.push(performance.now() - t0);
+        await new Promise((r) => requestAnimationFrame(r));
+      }
+      work.sort((a, b) => a - b);
+      const deltas = stamps.slice(1).map((t, i) => t - stamps[i]!);
+      const sorted = [...deltas].sort((a, b) => a - b);
+      const duration = stamps.at(-1)! - stamps[0]!;
+      return {
+        frames: deltas.length,
+        durationMs: Math.round(duration),
+        fps: +((deltas.length / duration) * 1000).toFixed(1),
+        idleFps,
+        updateMedianMs: +work[Math.floor(work.length / 2)]!.toFixed(2),
+        updateP95Ms: +work[Math.floor(work.length * 0.95)]!.toFixed(2),
+        p95FrameMs: +sorted[Math.floor(sorted.length * 0.95)]!.toFixed(1),
+        worstFrameMs: +sorted.at(-1)!.toFixed(1),
+        framesOver20ms: deltas.filter((d) => d > 20).length,
+        longAnimationFrames: laf.length,
+        domRows: document.querySelectorAll('[data-testid^="worklist-row"]').length,
+        rowsLoadedAtEnd: document.querySelectorAll('[data-testid="worklist-row"]').length,
+      };
+    });
+    // A jump to the end: deep pages come from SQLite with OFFSET, not from the renderer.
+    await page.getByTestId('worklist-viewport').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(() => page.getByTestId('worklist-row').last().textContent(), { timeout: 10_000 }).toContain('');
+    await expect.poll(() => page.getByTestId('worklist-row-loading').count(), { timeout: 10_000 }).toBe(0);
+    const lastIndex = await page.getByTestId('worklist-row').last().locator('.cell').first().textContent();
+    console.log(JSON.stringify({ rows: ROWS, scroll: figures, lastRowIndexShown: lastIndex, loadAverage1m: loadavg()[0], cpus: cpus().length }, null, 2));
+    await screenshot(page, 'app-worklist-100k');
+    expect(Number(lastIndex)).toBe(ROWS);
+    expect(figures.domRows).toBeLessThan(80);
+    // The app's own work per scroll step (script, style, layout) fits in a 60 Hz frame.
+    expect(figures.updateMedianMs).toBeLessThan(16.7);
+    // Frame rate also depends on the machine: software raster (--disable-gpu) shares 2 cores with
+    // every other job here. Hold the app to 50 fps where the machine is not oversubscribed.
+    if (loadavg()[0]! <= cpus().length) expect(figures.fps).toBeGreaterThanOrEqual(50);
+    else console.log(`fps ${figures.fps} measured at load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (idle page ${figures.idleFps} fps): 50 fps check needs a quiet machine`);
+  });
+});
