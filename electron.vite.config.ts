@@ -9,6 +9,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'src/main/index.ts'),
           importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
+          importDecodeWorker: resolve(import.meta.dirname, 'src/main/jobs/importDecodeWorker.ts'),
           predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
           trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
           trainingWorker: resolve(import.meta.dirname, 'src/main/training/trainingWorker.ts'),

@@ -7,8 +7,8 @@ import { sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
 import { parseDicom } from '../imaging/parseDicom';
 import { readDicomTags, type DicomTags } from '../imaging/dicomTags';
 import { screenDicom } from '../imaging/screening';
-import { decodeFirstFrame, MAX_FRAME_PIXELS } from '../imaging/decodeFrame';
-import { renderFrame } from '../imaging/renderFrame';
+import { MAX_FRAME_PIXELS } from '../imaging/decodeFrame';
+import { renderDicomFile, type RenderOutcome } from '../imaging/renderDicomFile';
 import { decodeRaster, rasterSize } from '../imaging/rasterImage';
 import { storeRendering, RENDERING_MAX_SIDE } from '../imaging/rendering';
 import { ImagingError, describeThrown } from '../imaging/imagingError';
@@ -40,6 +40,8 @@ export interface ImportFileContext {
   labelsFromFolders: boolean;
   /** Is this SOP UID already catalogued or claimed earlier in this run? Claims it if not. */
   claim(sopUid: string): boolean;
+  /** Decodes and stores a DICOM rendering elsewhere (a pool of threads); in this thread if absent. */
+  renderDicom?(file: string, raw: boolean): Promise<RenderOutcome>;
 }
 
 /**
@@ -98,17 +100,14 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     error = 'the dataset has no Pixel Data element: the file is cut short or damaged';
   }
   if (exclusion !== 'non_image_sop' && exclusion !== 'too_large') {
-    try {
-      const frame = await decodeFirstFrame(ds, tags, f.path);
-      const { image } = renderFrame(frame, tags, ds);
-      renderingHash = (await storeRendering(ctx.dataDir, image)).hash;
-    } catch (err) {
-      const reason = err instanceof ImagingError ? err.reason : `pixel data could not be rendered: ${describeThrown(err)}`;
-      if (err instanceof ImagingError && err.code === 'too_large') exclusion ??= 'too_large';
-      else if (!exclusion) {
-        exclusion = 'undecodable';
-        error = reason;
-      }
+    const outcome = ctx.renderDicom
+      ? await ctx.renderDicom(f.path, raw)
+      : await renderDicomFile(f.path, ctx.dataDir, { parsed: { ds, tags } });
+    if (outcome.ok) renderingHash = outcome.renderingHash;
+    else if (outcome.code === 'too_large') exclusion ??= 'too_large';
+    else if (!exclusion) {
+      exclusion = 'undecodable';
+      error = outcome.reason;
     }
   }
   const patientKey = tags.patientId ?? `unknown:${tags.studyUid ?? hash}`;

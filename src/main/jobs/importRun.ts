@@ -7,6 +7,7 @@ import { createImport, finishImport, importStatements, type ImageRecord } from '
 import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
 import { importFile, type FileOutcome } from './importFile';
 import { scanRoots } from './importScan';
+import { DecodePool } from './importDecodePool';
 
 export interface ImportRunOptions {
   db: Catalog;
@@ -17,6 +18,8 @@ export interface ImportRunOptions {
   concurrency?: number;
   /** Images per catalog transaction. */
   batchSize?: number;
+  /** Decode DICOM pixel data in a pool of worker threads (default: yes, where there are 2+ cores). */
+  decodePool?: boolean;
 }
 
 export interface ImportRunHooks {
@@ -85,6 +88,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     pendingMoves = [];
   });
 
+  let pool: DecodePool | null = null;
   try {
     const { files, problems } = await scanRoots(roots);
     pendingErrors.push(...problems);
@@ -133,7 +137,11 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     const batchSize = opts.batchSize ?? 64;
     const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, os.availableParallelism() * 2));
     let next = 0;
-    const ctx = { dataDir: opts.dataDir, labelsFromFolders: opts.labelsFromFolders, claim };
+    const usePool = opts.decodePool ?? os.availableParallelism() > 1;
+    pool = usePool ? new DecodePool() : null;
+    const p = pool;
+    const renderDicom = p ? (file: string, raw: boolean) => p.render(file, raw, opts.dataDir) : undefined;
+    const ctx = { dataDir: opts.dataDir, labelsFromFolders: opts.labelsFromFolders, claim, renderDicom };
     const workerLoop = async () => {
       while (next < files.length) {
         if (hooks.isCancelled?.()) return;
@@ -158,6 +166,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
       // The catalog itself failed; the summary row below may fail too, and then the import stays 'running'.
     }
   }
+  await pool?.close();
   summary.durationMs = Math.round(performance.now() - started);
   finishImport(db, importId, summary);
   audit(db, {

@@ -1,0 +1,80 @@
+import type { Worker } from 'node:worker_threads';
+import os from 'node:os';
+import type { RenderOutcome } from '../imaging/renderDicomFile';
+import { startWorker } from './workerScript';
+
+interface Task {
+  id: number;
+  file: string;
+  raw: boolean;
+  dataDir: string;
+  resolve: (o: RenderOutcome) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: Task | null;
+}
+
+/**
+ * Worker threads that decode DICOM pixel data: WASM codecs and the pixel pipeline are synchronous
+ * and take 100-200 ms on a 2k image, so one thread per core lets an import use every core. A
+ * worker that dies (a codec abort) fails only its file, and is replaced. Started lazily.
+ */
+export class DecodePool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
+
+  render(file: string, raw: boolean, dataDir: string): Promise<RenderOutcome> {
+    if (this.closed) return Promise.resolve({ ok: false, code: 'other', reason: 'decode pool is closed' });
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, file, raw, dataDir, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === null);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      slot.worker.postMessage({ id: task.id, file: task.file, raw: task.raw, dataDir: task.dataDir });
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = startWorker(import.meta.url, './importDecodeWorker');
+    const slot: Slot = { worker, task: null };
+    this.slots.push(slot);
+    worker.on('message', (m: { id: number; outcome: RenderOutcome }) => {
+      const task = slot.task;
+      if (!task || task.id !== m.id) return;
+      slot.task = null;
+      task.resolve(m.outcome);
+      this.pump();
+    });
+    const fail = (why: string) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const task = slot.task;
+      slot.task = null;
+      task?.resolve({ ok: false, code: 'undecodable', reason: `the decoder crashed on this file: ${why}` });
+      if (!this.closed) this.pump();
+    };
+    worker.on('error', (err) => fail(err.message));
+    worker.on('exit', (code) => fail(`decoder thread exited with code ${code}`));
+    return slot;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.resolve({ ok: false, code: 'other', reason: 'import closed' });
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+  }
+}
