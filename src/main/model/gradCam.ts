@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from './forwardPass';
+import { registerWasmTrainingKernels } from './wasmKernels';
 
 export interface Heatmap {
   /** Row-major, values in [0, 1] (all 0 when no feature pushes the class up). */
@@ -31,6 +32,9 @@ export class GradCamError extends Error {
 export async function gradCam(graph: ModelGraph, x: tf.Tensor4D, classes?: readonly number[]): Promise<{ heatmaps: Heatmap[]; classes: number[] }> {
   const conv = graph.lastConv;
   if (!conv) throw new GradCamError(`model ${graph.model.name} has no 4-D convolution output to explain`);
+  // The gradient through a large Dense layer takes stock wasm's transposed-BatchMatMul path,
+  // 13.5 s for the paper's model; the training kernels make it an ordinary matmul.
+  if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
   const b = x.shape[0];
   const [cams, used] = tf.tidy(() => {
     const base = graph.forward(x);
