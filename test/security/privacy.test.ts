@@ -57,7 +57,7 @@ function identified(sopUid: string, extra: Uint8Array = new Uint8Array(0)): Uint
 beforeAll(async () => {
   fs.mkdirSync(folder, { recursive: true });
   // A real sample with the patient's name and ID swapped in, whole and truncated.
-  let nih = new Uint8Array(fs.readFileSync(path.join(SAMPLE_DICOM, 'nih_cxr14_chest_DX.dcm')));
+  let nih: Uint8Array = new Uint8Array(fs.readFileSync(path.join(SAMPLE_DICOM, 'nih_cxr14_chest_DX.dcm')));
   nih = withValue(withValue(nih, 'x00100010', 'PN', NAME), 'x00100020', 'LO', PATIENT_ID);
   expect(dicomParser.parseDicom(nih).string('x00100010')).toBe(NAME);
   fs.writeFileSync(path.join(folder, 'a-whole.dcm'), nih);
