@@ -97,7 +97,7 @@ const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
 
 /** A Part 10 file: preamble, DICM, meta header (always explicit LE), then the dataset. */
-export function buildDicom(els: El[], opts: { bigEndian?: boolean; raw?: boolean } = {}): Uint8Array {
+export function buildDicom(els: El[], opts: { bigEndian?: boolean; raw?: boolean; mediaStorageSopClass?: string } = {}): Uint8Array {
   const le = !opts.bigEndian;
   const dataset = encodeElements(els, le);
   if (opts.raw) return dataset;
@@ -105,7 +105,7 @@ export function buildDicom(els: El[], opts: { bigEndian?: boolean; raw?: boolean
   const metaBody = encodeElements(
     [
       { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },
-      { tag: 0x00020002, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.1' },
+      { tag: 0x00020002, vr: 'UI', value: opts.mediaStorageSopClass ?? '1.2.840.10008.5.1.4.1.1.1' },
       { tag: 0x00020003, vr: 'UI', value: sop ?? '1.2.3.4' },
       { tag: 0x00020010, vr: 'UI', value: opts.bigEndian ? EXPLICIT_BE : EXPLICIT_LE },
     ],

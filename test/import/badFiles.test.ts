@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SHARED_DATA, tempServices } from '../helpers/tempServices';
 import { runImport } from '../../src/main/jobs/importRun';
 import { rasterPlacement } from '../../src/main/jobs/importFile';
+import { buildDicom } from '../imaging/buildDicom';
 
 const s = tempServices('cxr-import-bad-');
 afterAll(() => s.cleanup());
@@ -25,6 +26,11 @@ function messyFolder(): string {
   fs.symlinkSync('self', path.join(root, 'self')); // a link to itself: ELOOP
   fs.symlinkSync('does-not-exist', path.join(root, 'dangling'));
   fs.writeFileSync(path.join(root, 'README.md'), 'not an image\n');
+  // A DICOMDIR is an index of the files the folder walk reaches anyway: skipped, with the reason.
+  fs.writeFileSync(
+    path.join(root, 'DICOMDIR'),
+    buildDicom([{ tag: 0x00041130, vr: 'CS', value: 'EXPORT' }], { mediaStorageSopClass: '1.2.840.10008.1.3.10' }),
+  );
   // A truncated JPEG and a truncated DICOM: error rows, and the import goes on.
   const jpeg = fs.readFileSync(path.join(NORMAL, someJpegs[2]!));
   fs.writeFileSync(path.join(root, 'broken.jpg'), jpeg.subarray(0, 300));
@@ -47,7 +53,7 @@ describe('bad input during import', () => {
     // The truncated DICOM parses (its header is intact) but its pixels do not: excluded + error row.
     expect(byFile.get('half.dcm')).toMatch(/truncated/);
     expect(r.excluded).toEqual({ undecodable: 2 });
-    expect(r.skipped).toEqual({ not_an_image: 1 });
+    expect(r.skipped).toEqual({ not_an_image: 1, dicomdir: 1 });
     expect(r.imported).toBe(5); // a.jpg, b.dat, chest.txt; broken.jpg and half.dcm excluded
     const rows = s.catalog.prepare(`SELECT path, reason FROM import_errors WHERE import_id = ?`).all(r.importId) as { path: string }[];
     expect(rows.length).toBe(r.errors.length);
