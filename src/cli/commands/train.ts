@@ -16,7 +16,8 @@ const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : t
 function samplesFrom(values: Record<string, unknown>, key: 'data' | 'val', split?: string): Sample[] {
   const args = asList(values[key]);
   if (key === 'data' && args.length === 0) throw new UsageError('--data <dir|manifest.csv> is required');
-  return listSamplesFrom(args, split);
+  // A --val manifest without a split column is all validation images.
+  return listSamplesFrom(args, split, { splitOptional: key === 'val' });
 }
 
 function intOption(values: Record<string, unknown>, key: string, fallback: number): number {

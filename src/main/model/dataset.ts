@@ -23,17 +23,17 @@ const IMAGE_EXT = /\.(jpe?g|png|dcm|dicom)$/i;
  * `manifest.csv`, or a manifest.csv itself (`file,label[,split]`, paths relative to it). With a
  * manifest, `split` keeps only that split's rows; a folder layout may have `<split>/<CLASS>` too.
  */
-export function listSamples(dataArg: string, split?: string): Sample[] {
+export function listSamples(dataArg: string, split?: string, opts: { splitOptional?: boolean } = {}): Sample[] {
   const abs = path.resolve(dataArg);
   if (!fs.existsSync(abs)) throw new DatasetError(abs, 'does not exist');
   const stat = fs.statSync(abs);
-  if (stat.isFile()) return fromManifest(abs, split);
+  if (stat.isFile()) return fromManifest(abs, split, opts.splitOptional ?? false);
   const manifest = path.join(abs, 'manifest.csv');
-  if (fs.existsSync(manifest)) return fromManifest(manifest, split);
+  if (fs.existsSync(manifest)) return fromManifest(manifest, split, opts.splitOptional ?? false);
   return fromFolders(abs, split);
 }
 
-function fromManifest(file: string, split: string | undefined): Sample[] {
+function fromManifest(file: string, split: string | undefined, splitOptional: boolean): Sample[] {
   const dir = path.dirname(file);
   const source = path.basename(dir);
   const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -42,7 +42,8 @@ function fromManifest(file: string, split: string | undefined): Sample[] {
   const li = header.indexOf('label');
   const si = header.indexOf('split');
   if (fi < 0 || li < 0) throw new DatasetError(file, `needs file and label columns, has ${header.join(',')}`);
-  if (split && si < 0) throw new DatasetError(file, `--split ${split} given but the manifest has no split column`);
+  if (split && si < 0 && !splitOptional) throw new DatasetError(file, `--split ${split} given but the manifest has no split column`);
+  if (si < 0) split = undefined;
   const out: Sample[] = [];
   for (let r = 1; r < lines.length; r++) {
     const cols = splitCsvLine(lines[r]!);
@@ -104,6 +105,6 @@ export function classCounts(samples: readonly { label: Label }[]): Record<Label,
 }
 
 /** Several `--data` arguments combined (each keeps its own source name). */
-export function listSamplesFrom(dataArgs: readonly string[], split?: string): Sample[] {
-  return dataArgs.flatMap((d) => listSamples(d, split));
+export function listSamplesFrom(dataArgs: readonly string[], split?: string, opts: { splitOptional?: boolean } = {}): Sample[] {
+  return dataArgs.flatMap((d) => listSamples(d, split, opts));
 }
