@@ -1,14 +1,14 @@
 /**
  * The heatmap of an image for the active model: from the cache under <dataDir>/heatmaps, else
- * computed (Grad-CAM of the predicted class) and cached.
+ * computed in the inference worker (Grad-CAM of the predicted class) and cached.
  */
 import { CxrError } from '../../shared/errors';
 import { LABELS } from '../../shared/labels';
 import type { HeatmapTensor } from '../../shared/predict';
 import type { Services } from '../services';
-import { readRendering } from '../imaging/rendering';
 import { readCachedHeatmap, writeCachedHeatmap } from './gradCamCache';
-import { predictionModel, predictorFor } from './predictModel';
+import { predictionModel } from './predictModel';
+import { predictHost } from './predictHost';
 
 export async function heatmapFor(s: Services, imageId: number): Promise<HeatmapTensor> {
   const model = predictionModel(s);
@@ -19,8 +19,8 @@ export async function heatmapFor(s: Services, imageId: number): Promise<HeatmapT
     | undefined;
   if (!row) throw new CxrError('NOT_FOUND', `image ${imageId} is not in the catalog`);
   if (row.status !== 'eligible') throw new CxrError('BAD_INPUT', `image ${imageId} is excluded (${row.exclusion_reason ?? 'not eligible'}): no prediction to explain`);
-  const predictor = await predictorFor(s, model);
-  const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering(s, imageId)));
+  // In the inference worker: Grad-CAM of the paper's model takes ~1 s of tensor work.
+  const { heatmap, classIndex } = await predictHost(s).heatmap(model.dir, imageId);
   writeCachedHeatmap(s.dataDir, model.id, imageId, heatmap, classIndex);
   return { ...heatmap, modelId: model.id, predicted: LABELS[classIndex]!, cached: false };
 }

@@ -1,20 +1,15 @@
 /**
  * Catalog prediction as a job: one at a time per app, with `predict.progress` events and cancel.
- * Large batches run in a worker thread (predictWorker.ts); a handful run inline, where starting a
- * worker and loading the model again would cost more than the prediction.
+ * It runs in the long-lived inference worker (predictHost.ts), never on main's event loop;
+ * `inline` (tests, scripts) runs it in the calling thread instead.
  */
-import type { Worker } from 'node:worker_threads';
 import { CxrError } from '../../shared/errors';
 import type { PredictSummary } from '../../shared/predict';
 import type { Services } from '../services';
-import { startWorker } from '../jobs/workerScript';
+import { predictHost } from './predictHost';
 import { predictionModel, predictorFor } from './predictModel';
 import { predictCatalogImages, type RunItem } from './predictRun';
 import { unpredictedEligible, writePrediction } from './predictStore';
-import type { PredictWorkerMessage, PredictWorkerRequest } from './predictWorker';
-
-/** At most this many images run inline; more go to a worker thread. */
-export const INLINE_MAX = 8;
 
 interface RunningPredict {
   cancel(): void;
@@ -56,8 +51,7 @@ export async function runPredictJob(
   s.events.emit('predict.progress', { modelId, done: 0, total });
   if (total === 0) return { ...summary, durationMs: performance.now() - t0 };
 
-  const inline = opts.inline ?? total <= INLINE_MAX;
-  if (inline) {
+  if (opts.inline) {
     let cancelled = false;
     running.set(s, { cancel: () => (cancelled = true) });
     try {
@@ -68,22 +62,12 @@ export async function runPredictJob(
       running.delete(s);
     }
   } else {
-    const workerReq: PredictWorkerRequest = { catalogPath: s.catalogPath, dataDir: s.dataDir, modelDir: model.dir, imageIds: ids, nSamples: opts.nSamples };
-    const worker: Worker = startWorker(import.meta.url, './predictWorker', { workerData: workerReq });
-    running.set(s, { cancel: () => worker.postMessage({ type: 'cancel' }) });
+    const job = predictHost(s).predict(model.dir, ids, onBatch);
+    running.set(s, { cancel: job.cancel });
     try {
-      summary.cancelled = await new Promise<boolean>((resolve, reject) => {
-        worker.on('message', (m: PredictWorkerMessage) => {
-          if (m.type === 'batch') onBatch(m.items);
-          else if (m.type === 'done') resolve(m.cancelled);
-          else reject(new CxrError('INTERNAL', `prediction failed: ${m.message}`));
-        });
-        worker.on('error', (err) => reject(new CxrError('INTERNAL', `prediction worker crashed: ${err.message}`)));
-        worker.on('exit', (code) => reject(new CxrError('INTERNAL', `prediction worker exited with code ${code} before finishing`)));
-      });
+      summary.cancelled = await job.result;
     } finally {
       running.delete(s);
-      await worker.terminate();
     }
   }
   return { ...summary, durationMs: performance.now() - t0 };

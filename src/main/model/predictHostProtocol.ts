@@ -1,0 +1,13 @@
+/** Messages between main (predictHost.ts) and the inference worker (predictWorker.ts). */
+import type { RunItem } from './predictRun';
+
+export type PredictHostRequest =
+  | { type: 'predict'; id: number; modelDir: string; imageIds: number[] }
+  | { type: 'heatmap'; id: number; modelDir: string; imageId: number }
+  | { type: 'cancel'; id: number; target: number };
+
+export type PredictHostReply =
+  | { type: 'batch'; id: number; items: RunItem[] }
+  | { type: 'done'; id: number; cancelled: boolean }
+  | { type: 'heatmap'; id: number; data: Float32Array; shape: [number, number]; classIndex: number }
+  | { type: 'failed'; id: number; message: string };
