@@ -135,7 +135,7 @@ try {
       files: summary.imported,
       seconds: Number(jpegSeconds.toFixed(2)),
       filesPerSec: jpegFilesPerSec,
-      errors: summary.errors.length,
+      errors: summary.errorCount,
       cpuMsPerFile: Number(((jpegCpu / summary.imported) * 1000).toFixed(2)),
       projectedFilesPerSecIdle: projected(summary.imported, jpegCpu),
       reimportFilesPerSec: Number((again.duplicates / rescanSeconds).toFixed(1)),

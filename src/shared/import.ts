@@ -41,7 +41,10 @@ export interface ImportSummary {
   skipped: Record<string, number>;
   /** DICOM files by transfer syntax UID (new and duplicate alike). */
   transferSyntaxes: Record<string, number>;
+  /** The first 1000 errors; every one has an import_errors row. */
   errors: ImportFileError[];
+  /** All errors, listed or not. */
+  errorCount: number;
   durationMs: number;
 }
 

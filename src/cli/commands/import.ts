@@ -34,14 +34,14 @@ export const importCommand: Command = {
     const r = result as ImportSummary;
     const lines = [
       `import ${r.importId} ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s: ${r.scanned} file(s) scanned, ${r.imported} imported, ` +
-        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.errors.length} error(s)`,
+        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.errorCount} error(s)`,
     ];
     for (const [k, n] of Object.entries(r.excluded)) lines.push(`  excluded ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.warnings)) lines.push(`  warning ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.skipped)) lines.push(`  skipped ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.transferSyntaxes)) lines.push(`  transfer syntax ${k}: ${n}`);
     for (const e of r.errors.slice(0, 20)) lines.push(`  error ${e.file}: ${e.reason}`);
-    if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more error(s)`);
+    if (r.errorCount > 20) lines.push(`  … and ${r.errorCount - 20} more error(s) (all are in the catalog's import_errors)`);
     return lines.join('\n');
   },
 };

@@ -28,6 +28,9 @@ export interface ImportRunHooks {
   isCancelled?(): boolean;
 }
 
+/** Errors listed in the summary; the rest are in import_errors only. */
+const MAX_SUMMARY_ERRORS = 1000;
+
 /** Progress events at most this often (plus the last one). */
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -57,6 +60,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     skipped: {},
     transferSyntaxes: {},
     errors: [],
+    errorCount: 0,
     durationMs: 0,
   };
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
@@ -81,7 +85,9 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     }
     for (const e of pendingErrors) {
       st.addError(importId, e.file, e.reason);
-      summary.errors.push(e);
+      summary.errorCount++;
+      // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
+      if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
     }
     pendingRecords = [];
     pendingErrors = [];
@@ -100,7 +106,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
       const now = performance.now();
       if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return;
       lastProgress = now;
-      hooks.onProgress?.({ importId, done, total, current, errors: summary.errors.length + pendingErrors.length });
+      hooks.onProgress?.({ importId, done, total, current, errors: summary.errorCount + pendingErrors.length });
     };
     progress(null, true);
 
@@ -160,6 +166,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   } catch (err) {
     summary.status = 'failed';
     summary.errors.push({ file: roots.join(', '), reason: `import failed: ${err instanceof Error ? err.message : String(err)}` });
+    summary.errorCount++;
     try {
       flush();
     } catch {
@@ -174,7 +181,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     action: `import.${summary.status}`,
     entity: 'import',
     entityId: importId,
-    detail: { scanned: summary.scanned, imported: summary.imported, duplicates: summary.duplicates, errors: summary.errors.length },
+    detail: { scanned: summary.scanned, imported: summary.imported, duplicates: summary.duplicates, errors: summary.errorCount },
   });
   return summary;
 }
