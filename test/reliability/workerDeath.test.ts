@@ -1,0 +1,71 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { DecodePool } from '../../src/main/jobs/importDecodePool';
+import { predictHost } from '../../src/main/model/predictHost';
+import { runPredictJob } from '../../src/main/model/predictJob';
+import { createHandlers } from '../../src/main/handlers';
+import type { PredictSummary } from '../../src/shared/predict';
+import { tempServices } from '../helpers/tempServices';
+import { SAMPLE_DICOM } from './badCorpus';
+import { importLabelled, installBaseModel, labelledValFolder } from '../training/fixtures';
+
+/**
+ * A worker thread that dies (a codec abort, an out-of-memory kill) costs its task only: the
+ * caller gets a typed failure, the app keeps answering, and the next task gets a fresh worker.
+ * The deaths are made with worker.terminate() on the live thread, reached past `private`.
+ */
+const cleanup: (() => void)[] = [];
+afterAll(() => cleanup.forEach((f) => f()));
+
+describe('worker death', () => {
+  it('a DICOM decode thread killed mid-file fails that file only; the pool decodes the next one', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-pool-death-'));
+    cleanup.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    const pool = new DecodePool(1);
+    try {
+      // The largest JPEG 2000 sample: seconds of decoding, time enough to kill the thread under it.
+      const slow = pool.render(path.join(SAMPLE_DICOM, 'RG1_J2KI.dcm'), false, dataDir);
+      const slots = (pool as unknown as { slots: { worker: Worker; task: unknown }[] }).slots;
+      expect(slots.length).toBe(1);
+      await new Promise((r) => setTimeout(r, 200));
+      await slots[0]!.worker.terminate();
+      const killed = await slow;
+      expect(killed).toMatchObject({ ok: false, code: 'undecodable' });
+      expect((killed as { reason: string }).reason).toMatch(/decoder/);
+      const next = await pool.render(path.join(SAMPLE_DICOM, 'image_dfl.dcm'), false, dataDir);
+      expect(next.ok).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('the inference worker killed mid-prediction: a typed INTERNAL error, ping still answers, the next run predicts everything', async () => {
+    const s = tempServices('cxr-infer-death-');
+    const labelled = labelledValFolder(4);
+    cleanup.push(() => {
+      s.cleanup();
+      fs.rmSync(labelled, { recursive: true, force: true });
+    });
+    expect(await importLabelled(s, labelled)).toBe(12);
+    const base = await installBaseModel(s);
+    cleanup.push(() => fs.rmSync(base.dir, { recursive: true, force: true }));
+    const h = createHandlers(s);
+    const run = runPredictJob(s, {});
+    // The host exists once the job has handed it the images.
+    await new Promise((r) => setTimeout(r, 300));
+    const worker = (predictHost(s) as unknown as { worker: Worker }).worker;
+    await worker.terminate();
+    await expect(run).rejects.toMatchObject({ code: 'INTERNAL' });
+    const ping = await h['system.ping']({ t: 1 });
+    expect(ping.ok).toBe(true);
+    expect(s.catalog.pragma('integrity_check', { simple: true })).toBe('ok');
+    const again = await h['predict.images']({});
+    expect(again.ok, JSON.stringify(again)).toBe(true);
+    const sum = (again as { value: PredictSummary }).value;
+    expect(sum.predicted).toBeGreaterThan(0);
+    expect(s.catalog.prepare('SELECT count(DISTINCT image_id) FROM predictions').pluck().get()).toBe(12);
+  }, 180_000);
+});
