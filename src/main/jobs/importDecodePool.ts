@@ -14,7 +14,13 @@ interface Task {
 interface Slot {
   worker: Worker;
   task: Task | null;
+  timer: NodeJS.Timeout | null;
+  /** Why the worker is being stopped, when we stop it. */
+  stopping: string | null;
 }
+
+/** A file whose decode takes longer than this (a codec spinning on hostile data) is given up. */
+export const DECODE_TIMEOUT_MS = 60_000;
 
 /**
  * Worker threads that decode DICOM pixel data: WASM codecs and the pixel pipeline are synchronous
@@ -27,7 +33,10 @@ export class DecodePool {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly size = Math.max(1, Math.min(4, os.availableParallelism()))) {}
+  constructor(
+    private readonly size = Math.max(1, Math.min(4, os.availableParallelism())),
+    private readonly timeoutMs = DECODE_TIMEOUT_MS,
+  ) {}
 
   render(file: string, raw: boolean, dataDir: string): Promise<RenderOutcome> {
     if (this.closed) return Promise.resolve({ ok: false, code: 'other', reason: 'decode pool is closed' });
@@ -44,17 +53,24 @@ export class DecodePool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      slot.timer = setTimeout(() => {
+        const limit = this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`;
+        slot.stopping = `decoding took over ${limit} and was stopped`;
+        void slot.worker.terminate();
+      }, this.timeoutMs);
       slot.worker.postMessage({ id: task.id, file: task.file, raw: task.raw, dataDir: task.dataDir });
     }
   }
 
   private spawn(): Slot {
     const worker = startWorker(import.meta.url, './importDecodeWorker');
-    const slot: Slot = { worker, task: null };
+    const slot: Slot = { worker, task: null, timer: null, stopping: null };
     this.slots.push(slot);
     worker.on('message', (m: { id: number; outcome: RenderOutcome }) => {
       const task = slot.task;
       if (!task || task.id !== m.id) return;
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.timer = null;
       slot.task = null;
       task.resolve(m.outcome);
       this.pump();
@@ -62,9 +78,10 @@ export class DecodePool {
     const fail = (why: string) => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1);
+      if (slot.timer) clearTimeout(slot.timer);
       const task = slot.task;
       slot.task = null;
-      task?.resolve({ ok: false, code: 'undecodable', reason: `the decoder crashed on this file: ${why}` });
+      task?.resolve({ ok: false, code: 'undecodable', reason: slot.stopping ?? `the decoder crashed on this file: ${why}` });
       if (!this.closed) this.pump();
     };
     worker.on('error', (err) => fail(err.message));
@@ -75,6 +92,7 @@ export class DecodePool {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.resolve({ ok: false, code: 'other', reason: 'import closed' });
+    for (const s of this.slots) if (s.timer) clearTimeout(s.timer);
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 }
