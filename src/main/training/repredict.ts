@@ -28,12 +28,13 @@ export class RepredictService {
     return this.current?.done ?? null;
   }
 
-  async cancel(): Promise<void> {
+  /** Stops the run in flight after its current batch; gives up waiting after `waitMs`. */
+  async cancel(waitMs = 30_000): Promise<void> {
     const c = this.current;
     if (!c) return;
     this.generation++;
     cancelPredictJob(this.s);
-    await c.done;
+    await Promise.race([c.done, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
   /** Starts re-predicting for `modelId`, which must already be the active model. */
