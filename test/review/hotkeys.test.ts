@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, HOTKEYS, WINDOW_PRESETS, type HotkeyScope } from '../../src/renderer/src/hotkeys';
+import { commandFor, HOTKEYS, WINDOW_PRESETS, type HotkeyScope, type KeyPress } from '../../src/renderer/src/hotkeys';
 import { windowLut } from '../../src/renderer/src/viewer/windowLevel';
 
-const key = (k: string, mods: Partial<KeyboardEvent> = {}) => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
+const key = (k: string, mods: Partial<KeyPress> = {}): KeyPress => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, ...mods });
 
 describe('hotkeys table', () => {
   it('binds each key to at most one command in any scopes a view uses together', () => {

@@ -54,8 +54,16 @@ export const WINDOW_PRESETS: readonly { name: string; width: number; center: num
   { name: 'Soft', width: 380, center: 128 },
 ];
 
+/** The parts of a KeyboardEvent the table looks at (plain data, so the table is testable in Node). */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+}
+
 /** The command a key press runs in the given scopes, or undefined. */
-export function commandFor(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>, scopes: readonly HotkeyScope[]): string | undefined {
+export function commandFor(e: KeyPress, scopes: readonly HotkeyScope[]): string | undefined {
   if (e.ctrlKey || e.metaKey || e.altKey) return undefined;
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   return HOTKEYS.find((h) => scopes.includes(h.scope) && h.keys.some((k) => (k.length === 1 ? k.toLowerCase() : k) === key))?.command;
