@@ -60,7 +60,8 @@ export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): 
     const domainSize = 2 ** containerBits;
     const domain = containerBits === 8 ? new Uint8Array(domainSize) : new Uint16Array(domainSize);
     for (let i = 0; i < domainSize; i++) domain[i] = i;
-    const counts = histogram(frame.samples, domainSize);
+    // Only the automatic window needs to know how often each sample occurs.
+    const counts = voi.kind === 'auto' ? histogram(frame.samples, domainSize) : undefined;
     const lut = applyVoi(applyModalityLut(storedValues(domain, storedOpts), modality), voi, counts);
     if (inverted) invertMonochrome1(lut);
     display = lookUp(frame.samples, lut);
