@@ -14,14 +14,14 @@ import { ensureBuiltinRegistered } from '../../src/main/training/modelVersions';
 export const CXR3_VAL = path.resolve(import.meta.dirname, '../../../shared/data/cxr3/images/val');
 
 /**
- * A temp folder `<CLASS>/<file>` of symlinks to the first `perClass` images of each class of
- * cxr3 val (never copies of the images).
+ * A temp folder `<CLASS>/<file>` of symlinks to `perClass` images of each class of cxr3 val,
+ * from `offset` in name order (never copies of the images).
  */
-export function labelledValFolder(perClass: number): string {
+export function labelledValFolder(perClass: number, offset = 0): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-train-data-'));
   for (const label of LABELS) {
     fs.mkdirSync(path.join(dir, label));
-    const files = fs.readdirSync(path.join(CXR3_VAL, label)).filter((f) => f.endsWith('.jpg')).sort().slice(0, perClass);
+    const files = fs.readdirSync(path.join(CXR3_VAL, label)).filter((f) => f.endsWith('.jpg')).sort().slice(offset, offset + perClass);
     for (const f of files) fs.symlinkSync(path.join(CXR3_VAL, label, f), path.join(dir, label, f));
   }
   return dir;

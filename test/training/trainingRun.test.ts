@@ -75,6 +75,27 @@ describe('training data from the catalog', () => {
   });
 });
 
+describe('labelled folders added in the dialog', () => {
+  it('adds a chosen folder\'s images, skips files the catalog holds, refuses a folder not chosen', async () => {
+    const extra = labelledValFolder(4, 30);
+    try {
+      const refused = await handlers['training.dataset']({ folders: [extra] });
+      expect(refused.ok ? null : refused.error.code).toBe('BAD_INPUT');
+      s.importRoots.add(extra);
+      s.importRoots.add(dataDir);
+      const d = await call<{ total: number; bySource: { folder: number }; perClass: Record<string, number> }>('training.dataset', { folders: [extra, dataDir] });
+      // The imported folder's files are already catalogued: only the 12 new ones count.
+      expect(d.bySource.folder).toBe(12);
+      expect(d.total).toBe(102);
+      expect(d.perClass).toEqual({ COVID19: 34, NORMAL: 34, PNEUMONIA: 34 });
+    } finally {
+      s.importRoots.delete(extra);
+      s.importRoots.delete(dataDir);
+      fs.rmSync(extra, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a training run', () => {
   let runId: number;
   let latencies: number[] = [];
