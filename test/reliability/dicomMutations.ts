@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDicom } from '../../src/main/imaging/parseDicom';
-import { importFile, type FileOutcome } from '../../src/main/jobs/importFile';
+import { importFile, type FileOutcome, type ImportFileContext } from '../../src/main/jobs/importFile';
 import { mulberry32 } from '../security/hostilePayloads';
 
 export { mulberry32 };
@@ -122,6 +122,8 @@ export interface FuzzReport {
   /** Failures no wrapper foresaw ("import failed: …"): still an error row, but untyped. */
   untyped: { sample: string; detail: string; reason: string }[];
   hangs: { sample: string; detail: string }[];
+  /** Decodes the decode pool's deadline stopped (a codec spinning): handled, but worth a look. */
+  stoppedByDeadline: { sample: string; detail: string }[];
   uncaught: string[];
   maxRssMb: number;
   slowestMs: number;
@@ -139,6 +141,8 @@ export async function runFuzz(opts: {
   seed: number;
   hangMs?: number;
   onCase?: (i: number) => void;
+  /** The app's decode pool (worker threads with a deadline); in this thread when absent. */
+  renderDicom?: ImportFileContext['renderDicom'];
 }): Promise<FuzzReport> {
   const rand = mulberry32(opts.seed);
   const hangMs = opts.hangMs ?? 5_000;
@@ -146,7 +150,7 @@ export async function runFuzz(opts: {
   const totalWeight = weights.reduce((a, w) => a + w, 0);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-fuzz-'));
   const caseFile = path.join(dataDir, 'case.dcm');
-  const report: FuzzReport = { seed: opts.seed, cases: 0, seconds: 0, byKind: {}, bySample: {}, outcomes: {}, untyped: [], hangs: [], uncaught: [], maxRssMb: 0, slowestMs: 0 };
+  const report: FuzzReport = { seed: opts.seed, cases: 0, seconds: 0, byKind: {}, bySample: {}, outcomes: {}, untyped: [], hangs: [], stoppedByDeadline: [], uncaught: [], maxRssMb: 0, slowestMs: 0 };
   const onUncaught = (err: unknown) => report.uncaught.push(err instanceof Error ? err.message : String(err));
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
@@ -163,7 +167,7 @@ export async function runFuzz(opts: {
       const t = performance.now();
       let timer: NodeJS.Timeout | undefined;
       const outcome: FileOutcome | 'hang' = await Promise.race([
-        importFile({ path: caseFile, root: dataDir, size: m.bytes.length }, { dataDir, labelsFromFolders: false, claim: () => true }),
+        importFile({ path: caseFile, root: dataDir, size: m.bytes.length }, { dataDir, labelsFromFolders: false, claim: () => true, renderDicom: opts.renderDicom }),
         new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), hangMs))),
       ]);
       clearTimeout(timer);
@@ -179,6 +183,7 @@ export async function runFuzz(opts: {
           outcome.kind === 'record' ? (outcome.record.image.exclusion ? `excluded:${outcome.record.image.exclusion}` : 'eligible') : outcome.kind;
         bump(report.outcomes, label);
         const reason = outcome.kind === 'error' ? outcome.reason : outcome.kind === 'record' ? outcome.error : undefined;
+        if (reason?.startsWith('decoding took over')) report.stoppedByDeadline.push({ sample: sample.name, detail: m.detail });
         if (reason?.startsWith('import failed:') || reason?.startsWith('pixel data could not be rendered:')) {
           if (report.untyped.length < 50) report.untyped.push({ sample: sample.name, detail: m.detail, reason });
         }

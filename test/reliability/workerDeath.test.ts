@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { DecodePool } from '../../src/main/jobs/importDecodePool';
+import { dicomParser } from '../../src/main/imaging/parseDicom';
 import { predictHost } from '../../src/main/model/predictHost';
 import { runPredictJob } from '../../src/main/model/predictJob';
 import { createHandlers } from '../../src/main/handlers';
@@ -41,6 +42,28 @@ describe('worker death', () => {
       await pool.close();
     }
   });
+
+  it('a real endless loop in a codec (found by bench/fuzzDicom.ts) is stopped by the pool deadline; the pool goes on', async () => {
+    // RG3_JPLY (JPEG extended) with its first fragment's item length set to 3: the dcmjs-codecs
+    // JPEG decoder then never returns. In-process this hangs for ever; in the pool it costs the deadline.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-endless-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const bytes = new Uint8Array(fs.readFileSync(path.join(SAMPLE_DICOM, 'RG3_JPLY.dcm')));
+    const first = dicomParser.parseDicom(bytes).elements.x7fe00010!.fragments![0]!;
+    new DataView(bytes.buffer).setUint32(first.position - 4, 3, true);
+    const file = path.join(dir, 'endless.dcm');
+    fs.writeFileSync(file, bytes);
+    const pool = new DecodePool(1, 4_000);
+    try {
+      const t = performance.now();
+      const r = await pool.render(file, false, dir);
+      expect(r).toEqual({ ok: false, code: 'undecodable', reason: 'decoding took over 4 s and was stopped' });
+      expect(performance.now() - t).toBeLessThan(15_000);
+      expect((await pool.render(path.join(SAMPLE_DICOM, 'MR_small_RLE.dcm'), false, dir)).ok).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('the inference worker killed mid-prediction: a typed INTERNAL error, ping still answers, the next run predicts everything', async () => {
     const s = tempServices('cxr-infer-death-');
