@@ -80,6 +80,23 @@ export const useWorklistStore = defineStore('worklist', () => {
 
   watch([filters, sort], () => void refresh(), { deep: true });
 
+  // The search box waits 200 ms after typing before querying, so SQLite is asked once per word;
+  // anything that reads the view (export) commits the pending text first.
+  let textTimer: ReturnType<typeof setTimeout> | undefined;
+  let pendingText: string | undefined | null = null;
+  function setText(t: string): void {
+    pendingText = t || undefined;
+    clearTimeout(textTimer);
+    textTimer = setTimeout(commitText, 200);
+  }
+  function commitText(): void {
+    clearTimeout(textTimer);
+    if (pendingText === null) return;
+    const text = pendingText;
+    pendingText = null;
+    if (text !== filters.value.text) filters.value = { ...filters.value, text };
+  }
+
   const flaggedCount = computed(() => counts.value?.flaggedUnreviewed ?? 0);
-  return { filters, sort, total, threshold, lastQueryMs, counts, error, pages, loaded, ensureRange, rowAt, refresh, refreshCounts, flaggedCount };
+  return { setText, commitText, filters, sort, total, threshold, lastQueryMs, counts, error, pages, loaded, ensureRange, rowAt, refresh, refreshCounts, flaggedCount };
 });
