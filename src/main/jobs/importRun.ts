@@ -18,7 +18,7 @@ export interface ImportRunOptions {
   concurrency?: number;
   /** Images per catalog transaction. */
   batchSize?: number;
-  /** Decode DICOM pixel data in a pool of worker threads (default: yes, where there are 2+ cores). */
+  /** Decode DICOM pixel data in a pool of worker threads, each file under a deadline (default: yes). */
   decodePool?: boolean;
 }
 
@@ -143,7 +143,8 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     const batchSize = opts.batchSize ?? 64;
     const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, os.availableParallelism() * 2));
     let next = 0;
-    const usePool = opts.decodePool ?? os.availableParallelism() > 1;
+    // Always a pool, even of one thread on one core: its deadline is what stops a codec that never returns.
+    const usePool = opts.decodePool ?? true;
     pool = usePool ? new DecodePool() : null;
     const p = pool;
     const renderDicom = p ? (file: string, raw: boolean) => p.render(file, raw, opts.dataDir) : undefined;
