@@ -240,6 +240,27 @@ export async function writeCorpus(dir: string, sopBase = '1.2.826.0.1.3680043.10
   // 60,000 × 60,000 = 3.6 gigapixels declared in a 70-byte PNG: refused by its header.
   put('bomb-60000x60000.png', pngDeclaring(60_000, 60_000), 'PNG declaring 60,000 × 60,000 pixels', { excluded: 'too_large' });
 
+  // Decompression bombs inside DICOM: the codestream declares 60,000 × 60,000 under small tags.
+  // (RG3 is a hand: screened out as not a chest, still decoded, so its bomb still meets the codec.)
+  for (const [sample, marker, name, expect] of [
+    ['SC_rgb_jpeg_dcmtk.dcm', 0xc0, 'bomb-jpeg-sof.dcm', { error: true }],
+    ['RG3_J2KR.dcm', 0x51, 'bomb-j2k-siz.dcm', { excluded: 'body_part_not_chest' }],
+  ] as const) {
+    const b = new Uint8Array(fs.readFileSync(path.join(SAMPLE_DICOM, sample)));
+    const start = dicomParser.parseDicom(b).elements.x7fe00010!.fragments![0]!.position;
+    let at = start;
+    while (at < start + 1000 && !(b[at] === 0xff && b[at + 1] === marker)) at++;
+    const dv = new DataView(b.buffer);
+    if (marker === 0x51) {
+      dv.setUint32(at + 6, 60_000);
+      dv.setUint32(at + 10, 60_000);
+    } else {
+      dv.setUint16(at + 5, 60_000);
+      dv.setUint16(at + 7, 60_000);
+    }
+    put(`bombs/${name}`, b, `${sample} whose codestream declares 60,000 × 60,000`, expect);
+  }
+
   // Symlink loops: two links naming each other, and a folder link back to the root.
   fs.symlinkSync('loop-b.dcm', path.join(dir, 'loop-a.dcm'));
   fs.symlinkSync('loop-a.dcm', path.join(dir, 'loop-b.dcm'));

@@ -73,6 +73,8 @@ describe('bad-input corpus through the import', () => {
     const stored = db.prepare('SELECT path, reason FROM import_errors WHERE import_id = ?').all(summary.importId) as { path: string; reason: string }[];
     expect(stored.length).toBe(summary.errors.length);
     expect(summary.status).toBe('completed');
+    // Decode threads live in this process: the codestream bombs did not blow up memory.
+    expect(process.memoryUsage().rss).toBeLessThan(2 * 2 ** 30);
     console.log(`bad inputs: ${corpus.bad.length} cases, ${summary.errors.length} error rows, 0 crashes, ${corpus.good.length} good files imported\n  ${report.join('\n  ')}`);
   });
 
