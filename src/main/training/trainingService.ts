@@ -255,8 +255,12 @@ export class TrainingService {
   }
 
   private end(runId: number, stagingDir: string, outcome: Omit<TrainingDone, 'runId'>): TrainingDone {
-    finishRun(this.s.catalog, runId, outcome);
-    fs.rmSync(stagingDir, { recursive: true, force: true });
+    // The app may have closed the catalog on quit: the run stays 'running' and the next start
+    // marks it failed (recoverInterruptedRuns) and removes its staging folder.
+    if (this.s.catalog.open) {
+      finishRun(this.s.catalog, runId, outcome);
+      fs.rmSync(stagingDir, { recursive: true, force: true });
+    }
     if (this.current?.runId === runId) this.current = null;
     const done: TrainingDone = { runId, ...outcome };
     this.s.events.emit('training.done', done);
