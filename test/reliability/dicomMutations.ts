@@ -154,6 +154,14 @@ export async function runFuzz(opts: {
   const onUncaught = (err: unknown) => report.uncaught.push(err instanceof Error ? err.message : String(err));
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
+  let deadlineHit = false;
+  const renderDicom = opts.renderDicom
+    ? async (file: string, raw: boolean) => {
+        const o = await opts.renderDicom!(file, raw);
+        if (!o.ok && o.reason.startsWith('decoding took over')) deadlineHit = true;
+        return o;
+      }
+    : undefined;
   const started = performance.now();
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
   try {
@@ -167,7 +175,7 @@ export async function runFuzz(opts: {
       const t = performance.now();
       let timer: NodeJS.Timeout | undefined;
       const outcome: FileOutcome | 'hang' = await Promise.race([
-        importFile({ path: caseFile, root: dataDir, size: m.bytes.length }, { dataDir, labelsFromFolders: false, claim: () => true, renderDicom: opts.renderDicom }),
+        importFile({ path: caseFile, root: dataDir, size: m.bytes.length }, { dataDir, labelsFromFolders: false, claim: () => true, renderDicom }),
         new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), hangMs))),
       ]);
       clearTimeout(timer);
@@ -183,7 +191,8 @@ export async function runFuzz(opts: {
           outcome.kind === 'record' ? (outcome.record.image.exclusion ? `excluded:${outcome.record.image.exclusion}` : 'eligible') : outcome.kind;
         bump(report.outcomes, label);
         const reason = outcome.kind === 'error' ? outcome.reason : outcome.kind === 'record' ? outcome.error : undefined;
-        if (reason?.startsWith('decoding took over')) report.stoppedByDeadline.push({ sample: sample.name, detail: m.detail });
+        if (deadlineHit) report.stoppedByDeadline.push({ sample: sample.name, detail: m.detail });
+        deadlineHit = false;
         if (reason?.startsWith('import failed:') || reason?.startsWith('pixel data could not be rendered:')) {
           if (report.untyped.length < 50) report.untyped.push({ sample: sample.name, detail: m.detail, reason });
         }

@@ -7,15 +7,16 @@ import type { ImportSummary } from '../../src/shared/import';
 import { tempServices } from '../helpers/tempServices';
 import { SAMPLE_DICOM } from './badCorpus';
 import { goodDicom } from './dicomWriter';
+import { dicomParser } from '../../src/main/imaging/parseDicom';
 import { loadSample, mulberry32, mutate, runFuzz, type FuzzSample } from './dicomMutations';
 
-const CASES = 2_400;
+const CASES = 4_000;
 const SEED = 20_200_717;
 const RSS_LIMIT_MB = 2_048;
 
-/** The small samples (CI time): native explicit VR, RLE, two JPEG baselines, deflate, plus a tiny synthetic CR. */
+/** The small samples (CI time): native explicit VR, RLE, two JPEG baselines, deflate, plus a tiny synthetic CR and a cut-down implicit-VR DX. */
 const SMALL = ['CT_small.dcm', 'MR_small_RLE.dcm', 'SC_rgb_jpeg_dcmtk.dcm', 'SC_rgb_jpeg_lossy_gdcm.dcm', 'image_dfl.dcm'];
-const WEIGHTS = [3, 3, 2, 2, 1, 2];
+const WEIGHTS = [3, 3, 2, 2, 1, 2, 2];
 
 function samples(): FuzzSample[] {
   const list = SMALL.map((n) => loadSample(path.join(SAMPLE_DICOM, n)));
@@ -23,6 +24,17 @@ function samples(): FuzzSample[] {
   const synth = path.join(tmp, 'synthetic_cr.dcm');
   fs.writeFileSync(synth, goodDicom({ sopUid: '1.2.826.0.1.3680043.10.999.77', rows: 48, cols: 40 }));
   list.push(loadSample(synth));
+  // The NIH chest DX (implicit VR, its real header) cut down to a 64 × 64 image: implicit VR cheaply.
+  const nih = new Uint8Array(fs.readFileSync(path.join(SAMPLE_DICOM, 'nih_cxr14_chest_DX.dcm')));
+  const ds = dicomParser.parseDicom(nih);
+  const dv = new DataView(nih.buffer);
+  dv.setUint16(ds.elements.x00280010!.dataOffset, 64, true);
+  dv.setUint16(ds.elements.x00280011!.dataOffset, 64, true);
+  const px = ds.elements.x7fe00010!;
+  dv.setUint32(px.dataOffset - 4, 64 * 64, true);
+  const small = path.join(tmp, 'nih_implicit_64.dcm');
+  fs.writeFileSync(small, nih.subarray(0, px.dataOffset + 64 * 64));
+  list.push(loadSample(small));
   fs.rmSync(tmp, { recursive: true, force: true });
   return list;
 }

@@ -83,7 +83,13 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
   } catch (err) {
     return { kind: 'error', reason: err instanceof ImagingError ? err.reason : describeThrown(err) };
   }
-  const tags = readDicomTags(ds);
+  let tags: DicomTags;
+  try {
+    tags = readDicomTags(ds);
+  } catch (err) {
+    // An element whose length points past the end parses, and throws only when its value is read.
+    return { kind: 'error', reason: `not a readable DICOM dataset: ${describeThrown(err)}` };
+  }
   if (tags.mediaStorageSopClassUid === DICOMDIR_SOP || tags.sopClassUid === DICOMDIR_SOP) {
     // The folder walk already reaches every file a DICOMDIR lists.
     return { kind: 'skipped', reason: 'dicomdir' };
