@@ -85,6 +85,19 @@ describe('worklist query', () => {
     expect(worklistCounts(s.catalog).images).toBe(600);
   });
 
+  it('counts what the header and the review queue show, from the catalog', () => {
+    const c = worklistCounts(s.catalog);
+    const q = (sql: string) => s.catalog.prepare(sql).pluck().get() as number;
+    expect(c.images).toBe(q('SELECT count(*) FROM images'));
+    expect(c.excluded).toBe(q(`SELECT count(*) FROM images WHERE status = 'excluded'`));
+    expect(c.predicted).toBe(q('SELECT count(DISTINCT image_id) FROM predictions'));
+    expect(c.flagged).toBe(q(`SELECT count(*) FROM predictions WHERE p_covid >= ${c.threshold}`));
+    expect(c.reviewed).toBe(q('SELECT count(DISTINCT image_id) FROM reviews'));
+    expect(c.flaggedUnreviewed).toBe(
+      q(`SELECT count(*) FROM predictions WHERE p_covid >= ${c.threshold} AND image_id NOT IN (SELECT image_id FROM reviews)`),
+    );
+  });
+
   it('rejects a page larger than 500 rows', async () => {
     const res = await handlers['worklist.query']({ limit: 10_000 });
     expect(res).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });

@@ -229,17 +229,18 @@ export function* iterateWorklist(db: Catalog, filters: WorklistFilters, sort: Wo
 
 export function worklistCounts(db: Catalog): WorklistCounts {
   const threshold = operatingThreshold(db).value;
-  const c = db
-    .prepare(
-      `SELECT count(*) AS images,
-              coalesce(sum(status = 'eligible'), 0) AS eligible,
-              coalesce(sum(status = 'excluded'), 0) AS excluded,
-              coalesce(sum(p_covid IS NOT NULL), 0) AS predicted,
-              coalesce(sum(p_covid >= @t), 0) AS flagged,
-              coalesce(sum(p_covid >= @t AND reviewed = 0), 0) AS flaggedUnreviewed,
-              coalesce(sum(reviewed), 0) AS reviewed
-       FROM worklist_entries`,
-    )
-    .get({ t: threshold }) as Omit<WorklistCounts, 'threshold'>;
-  return { ...c, threshold };
+  // One indexed count each: a single SUM(...) pass would read all 100,000 rows every time.
+  const n = (sql: string, ...params: unknown[]) => db.prepare(`SELECT count(*) FROM worklist_entries WHERE ${sql}`).pluck().get(...params) as number;
+  const images = db.prepare('SELECT count(*) FROM worklist_entries').pluck().get() as number;
+  const excluded = n("status = 'excluded'");
+  return {
+    images,
+    eligible: images - excluded,
+    excluded,
+    predicted: n('p_covid IS NOT NULL'),
+    flagged: n('p_covid >= ?', threshold),
+    flaggedUnreviewed: n('reviewed = 0 AND p_covid >= ?', threshold),
+    reviewed: n('reviewed = 1'),
+    threshold,
+  };
 }
