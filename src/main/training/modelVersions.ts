@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { audit } from '../catalog/openCatalog';
 import type { ModelCard } from '../model/card';
-import { readCard } from '../model/card';
 import { MODEL_JSON } from '../model/modelFiles';
-import { activate, activeModel, defaultModelDir, registerModel, type ModelRef } from '../model/registry';
+import { activate, activeModel, ensureBuiltinRegistered as registerBuiltin, type ModelRef } from '../model/registry';
 import type { Services } from '../services';
 import { CxrError } from '../../shared/errors';
 import type { ActivationResult, ModelDetail, ModelVersion } from '../../shared/models';
@@ -32,18 +31,15 @@ interface ModelRow {
  * leaves the registry as it is.
  */
 export function ensureBuiltinRegistered(s: Pick<Services, 'catalog'>): void {
-  let dir: string;
+  let ref: ModelRef;
   try {
-    dir = defaultModelDir();
+    ref = registerBuiltin(s);
   } catch {
+    // A build without a shipped model (or with an unreadable one): the registry stays as it is.
     return;
   }
-  const card = readCard(dir);
-  const db = s.catalog;
-  const noneActive = !db.prepare('SELECT 1 FROM models WHERE is_active = 1').get();
-  if (!db.prepare('SELECT 1 FROM models WHERE id = ?').get(card.id)) registerModel(s, dir, { builtin: true, activate: noneActive });
-  else if (noneActive) activate(s, card.id);
-  db.prepare('UPDATE models SET is_builtin = 1 WHERE id = ? AND is_builtin = 0').run(card.id);
+  // A row an earlier call registered without the flag still gets it.
+  s.catalog.prepare('UPDATE models SET is_builtin = 1 WHERE id = ? AND is_builtin = 0').run(ref.id);
 }
 
 /** The active model (or the shipped default), or null when there is neither. */

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import type * as tf from '@tensorflow/tfjs';
-import { ARCHITECTURES } from '../model/architectures';
 import { initBackend } from '../model/backend';
 import { readCard, writeCard } from '../model/card';
 import { buildImageCache, type ImageCache } from '../model/imageCache';
@@ -32,24 +31,6 @@ port.on('message', (m: unknown) => {
 
 const input = workerData as TrainingWorkerInput;
 
-/** Fine-tuning: the architecture's fresh model, with the parent's weights copied in. */
-async function startFromParent(dir: string): Promise<void> {
-  const name = input.recipe.architecture;
-  const entry = ARCHITECTURES[name];
-  const parent = await loadLayersModel(dir);
-  // trainModel builds through ARCHITECTURES; this worker's own copy of the module is patched, so
-  // the model issue's training loop runs unchanged on the parent's weights.
-  (ARCHITECTURES as Record<string, typeof entry>)[name] = {
-    ...entry,
-    build: () => {
-      const m = entry.build();
-      m.setWeights(parent.getWeights());
-      parent.dispose();
-      return m;
-    },
-  };
-}
-
 async function scoreModel(model: tf.LayersModel, card: ReturnType<typeof readCard>, caches: Map<number, ImageCache>, samples: TrainingWorkerInput['test']) {
   let cache = caches.get(card.inputSize);
   if (!cache) {
@@ -62,7 +43,6 @@ async function scoreModel(model: tf.LayersModel, card: ReturnType<typeof readCar
 async function run(): Promise<void> {
   const backend = await initBackend();
   post({ type: 'backend', name: backend.name, gpu: backend.gpu ? gpuName(backend.gpu) : null });
-  if (input.initFrom) await startFromParent(input.initFrom);
   const modelDir = path.join(input.stagingDir, 'model');
   const result = await trainModel(
     { train: input.train, val: input.val },
@@ -70,6 +50,8 @@ async function run(): Promise<void> {
       recipe: input.recipe,
       outDir: modelDir,
       checkpointDir: path.join(input.stagingDir, 'checkpoint'),
+      // Fine-tuning: the parent's weights start the run (same architecture, checked by main).
+      initFrom: input.initFrom ?? undefined,
       name: input.name,
       version: input.version,
       parent: input.baseline?.id ?? null,
