@@ -160,7 +160,8 @@ describe("the clinician's app in Chromium", () => {
     const current = () => db().prepare('SELECT image_id FROM reviews ORDER BY id DESC LIMIT 1').pluck().get() as number | undefined;
     for (const [key, expected] of [['c', 'COVID19'], ['n', 'NORMAL'], ['Enter', null]] as const) {
       const n = db().prepare('SELECT count(*) FROM reviews').pluck().get() as number;
-      await expect.poll(() => page.getByTestId('image-canvas').getAttribute('data-ready'), { timeout: 20_000 }).toBe('yes');
+      // The next case's image and prediction are on screen (the view says so) before the key.
+      await expect.poll(() => page.getByTestId('review-mode').getAttribute('data-ready'), { timeout: 20_000 }).toBe('yes');
       await page.keyboard.press(key);
       await expect.poll(() => db().prepare('SELECT count(*) FROM reviews').pluck().get()).toBe(n + 1);
       const id = current()!;

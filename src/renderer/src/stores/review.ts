@@ -42,13 +42,15 @@ export const useReviewStore = defineStore('review', () => {
       const q = queue.value.filter((x) => x !== id);
       queue.value = q;
       if (cursor.value >= q.length) cursor.value = Math.max(0, q.length - 1);
-      await refreshCount();
-      if (q.length === 0 && remaining.value > 0) await load();
     } catch (err) {
       error.value = err instanceof Error ? err.message : String(err);
+      return;
     } finally {
+      // The next case is current before keys are taken again; the count refresh need not hold them up.
       busy.value = false;
     }
+    await refreshCount();
+    if (queue.value.length === 0 && remaining.value > 0) await load();
   }
 
   function move(d: number): void {
