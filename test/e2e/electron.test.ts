@@ -35,12 +35,13 @@ describe('Electron window smoke test', () => {
     try {
       const win = await app.firstWindow();
       await expect.poll(() => win.getByTestId('status-backend').textContent(), { timeout: 30_000 }).toMatch(/Backend: \w+/);
-      const prefs = await app.evaluate(({ BrowserWindow }) => {
-        const w = BrowserWindow.getAllWindows()[0]!;
-        const p = w.webContents.getLastWebPreferences();
-        return p ? { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration } : null;
-      });
-      expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
+      // No Node in the page: neither require nor process exists there; the API is the preload's.
+      const page = await win.evaluate(() => ({
+        require: typeof (globalThis as { require?: unknown }).require,
+        process: typeof (globalThis as { process?: unknown }).process,
+        cxr: typeof window.cxr?.system?.info,
+      }));
+      expect(page).toEqual({ require: 'undefined', process: 'undefined', cxr: 'function' });
       expect(fs.statSync(path.join(dataDir, 'catalog.sqlite')).mode & 0o077).toBe(0);
     } finally {
       await app.close();
