@@ -1,8 +1,9 @@
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, dialog, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from './services';
 import { createHandlers } from './handlers';
+import { trainingService } from './training/trainingService';
 import { bindIpc } from './ipc';
 import { allowedPermissions, isTrustedRendererUrl, windowOptions } from './windowOptions';
 
@@ -15,7 +16,19 @@ app.enableSandbox();
 async function main(): Promise<void> {
   await app.whenReady();
   const dataDir = process.env.CXR_DATA_DIR ?? app.getPath('userData');
-  const services = createServices({ dataDir, electronVersion: process.versions.electron });
+  let win: BrowserWindow | null = null;
+  const services = createServices({
+    dataDir,
+    electronVersion: process.versions.electron,
+    chooseFolder: async () => {
+      const res = await dialog.showOpenDialog(win!, { title: 'Import a folder of chest X-rays', properties: ['openDirectory'] });
+      return res.canceled ? null : (res.filePaths[0] ?? null);
+    },
+    chooseSaveFile: async ({ defaultName, filters }) => {
+      const res = await dialog.showSaveDialog(win!, { defaultPath: defaultName, filters });
+      return res.canceled ? null : (res.filePath ?? null);
+    },
+  });
   const handlers = createHandlers(services);
   const trusted = (url: string) => isTrustedRendererUrl(url, { devServerUrl, rendererFile });
   bindIpc(handlers, services, trusted);
@@ -25,14 +38,16 @@ async function main(): Promise<void> {
   );
   session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowedPermissions.includes(permission));
 
-  const win = new BrowserWindow(
+  win = new BrowserWindow(
     windowOptions(path.join(here, '../preload/index.cjs'), path.join(here, '../../resources/icon.png')),
   );
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => win?.show());
   if (devServerUrl) await win.loadURL(devServerUrl);
   else await win.loadFile(rendererFile);
 
-  app.on('window-all-closed', () => {
+  app.on('window-all-closed', async () => {
+    // A run still training ends as 'failed' now rather than at the next start.
+    await trainingService(services).terminate();
     services.close();
     app.quit();
   });

@@ -3,6 +3,10 @@ import { CHANNELS, EVENT_CHANNEL, type EventEnvelope } from '../shared/contract'
 import type { IpcResult } from '../shared/errors';
 import type { HandlerMap } from './handlers';
 import type { Services } from './services';
+import { allowDroppedFolder } from './droppedFolder';
+
+/** Not part of window.cxr: only the preload's drop hook calls it, with a path from a real File. */
+export const DROP_FOLDER_CHANNEL = 'cxr:drop-folder';
 
 /**
  * The only module that touches ipcMain: binds each channel of the handler map, checks that the
@@ -18,6 +22,11 @@ export function bindIpc(handlers: HandlerMap, services: Services, isTrustedSende
       return handlers[channel](payload);
     });
   }
+  ipcMain.handle(DROP_FOLDER_CHANNEL, (event: IpcMainInvokeEvent, dropped: unknown) => {
+    const frame = event.senderFrame;
+    if (!frame || frame.parent !== null || !isTrustedSender(frame.url)) return { folder: null };
+    return { folder: allowDroppedFolder(services, dropped) };
+  });
   const unsubscribe = services.events.subscribe((event, payload) => {
     const envelope: EventEnvelope = { event, payload } as EventEnvelope;
     for (const win of BrowserWindow.getAllWindows()) {
@@ -27,5 +36,6 @@ export function bindIpc(handlers: HandlerMap, services: Services, isTrustedSende
   return () => {
     unsubscribe();
     for (const channel of CHANNELS) ipcMain.removeHandler(channel);
+    ipcMain.removeHandler(DROP_FOLDER_CHANNEL);
   };
 }

@@ -12,7 +12,7 @@ vi.mock('electron', () => ({
   },
   BrowserWindow: { getAllWindows: () => [] },
 }));
-const { bindIpc } = await import('../../src/main/ipc');
+const { bindIpc, DROP_FOLDER_CHANNEL } = await import('../../src/main/ipc');
 
 const s = tempServices();
 afterAll(() => s.cleanup());
@@ -21,8 +21,16 @@ const unbind = bindIpc(createHandlers(s), s, (url) => url === 'file:///app/index
 const frame = (url: string, parent: unknown = null) => ({ senderFrame: { url, parent } });
 
 describe('ipc.ts sender validation', () => {
-  it('binds every channel of the contract', () => {
-    expect([...registered.keys()].sort()).toEqual([...CHANNELS].sort());
+  it('binds every channel of the contract, plus the preload-only drop channel', () => {
+    expect([...registered.keys()].sort()).toEqual([...CHANNELS, DROP_FOLDER_CHANNEL].sort());
+  });
+
+  it('allows a dropped folder only from the trusted frame', async () => {
+    const drop = registered.get(DROP_FOLDER_CHANNEL)!;
+    expect(await drop(frame('https://evil.example/'), s.dataDir)).toEqual({ folder: null });
+    expect(s.importRoots.has(s.dataDir)).toBe(false);
+    expect(await drop(frame('file:///app/index.html'), s.dataDir)).toEqual({ folder: s.dataDir });
+    expect(s.importRoots.has(s.dataDir)).toBe(true);
   });
 
   it('answers the trusted top-level renderer frame', async () => {
