@@ -47,6 +47,8 @@ export interface PredictSummary {
 export interface HeatmapTensor {
   data: Float32Array;
   shape: [number, number];
+  /** The conv layer explained: the last block's, or a shallower one where the last had no evidence. */
+  layer: string;
   modelId: string;
   /** The class it explains: the model's predicted class for the image. */
   predicted: Label;

@@ -92,7 +92,7 @@ describe('Grad-CAM', () => {
   it('caches a heatmap per image and model as float32 with its shape, and overlays it as a PNG', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-cam-'));
     try {
-      const hm = { data: new Float32Array([0, 0.25, 0.5, 1, 0, 0]), shape: [2, 3] as [number, number] };
+      const hm = { data: new Float32Array([0, 0.25, 0.5, 1, 0, 0]), shape: [2, 3] as [number, number], layer: 'block4_conv3' };
       writeCachedHeatmap(dir, 'model/a', 7, hm, 2);
       expect(readCachedHeatmap(dir, 'model/a', 7)).toEqual({ heatmap: hm, classIndex: 2 });
       expect(readCachedHeatmap(dir, 'model/a', 8)).toBeNull();

@@ -6,7 +6,7 @@ import { initBackend } from '../../src/main/model/backend';
 import { defaultModelDir, loadModel } from '../../src/main/model/registry';
 import { listSamplesFrom } from '../../src/main/model/dataset';
 import { buildImageCache } from '../../src/main/model/imageCache';
-import { grayToInput } from '../../src/main/model/preprocess';
+import { grayToInput, preprocess } from '../../src/main/model/preprocess';
 import { Predictor } from '../../src/main/model/predictImages';
 import { calibrateFromScores, scoreInputs } from '../../src/main/model/calibrate';
 
@@ -39,4 +39,19 @@ describe.skipIf(!dir || !fs.existsSync(path.join(SHARED_DATA, 'cxr3')))(`shipped
     const mean = folds.reduce((a, b) => a + b, 0) / folds.length;
     expect(Math.abs(mean - 0.9)).toBeLessThanOrEqual(0.03);
   }, 240_000);
+
+  it('explains a Normal and a Pneumonia image with a non-empty Grad-CAM map, stepping back from an empty last block', async () => {
+    await initBackend();
+    const { model, card } = await loadModel(dir!);
+    const predictor = new Predictor(model, { inputSize: card.inputSize, channels: card.channels });
+    const files = ['NORMAL/kermany_IM-0115-0001.jpg', 'PNEUMONIA/kermany_person1000_virus_1681.jpg'].map((f) => path.join(SHARED_DATA, 'cxr3/images/val', f));
+    for (const file of files) {
+      const input = await preprocess(file, { size: card.inputSize, channels: card.channels });
+      const { heatmap } = await predictor.heatmap(input);
+      console.log(`${path.basename(file)}: Grad-CAM at ${heatmap.layer} ${heatmap.shape.join('x')}`);
+      expect(Math.max(...heatmap.data)).toBeCloseTo(1, 5);
+      expect(heatmap.layer).toMatch(/^block\d_conv\d$/);
+    }
+    model.dispose();
+  }, 120_000);
 });

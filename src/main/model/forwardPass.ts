@@ -60,6 +60,8 @@ export class ModelGraph {
   readonly outputId: number;
   /** The last 4-D output of a convolution, for Grad-CAM; null if the model has none. */
   readonly lastConv: SymbolicRef | null;
+  /** Each conv block's final feature map (the map its pooling reads), shallow to deep. */
+  readonly convBlocks: { name: string; ref: SymbolicRef }[];
   readonly hasDropout: boolean;
   /** How the logits are read: from the last Dense's input and weights, or from a softmax layer's input. */
   private readonly logitSource:
@@ -94,20 +96,24 @@ export class ModelGraph {
       }
     }
     this.hasDropout = this.steps.some((s) => s.stochastic);
-    const convs = this.steps.filter((s) => CONV.has(s.layer.getClassName()) && s.outputs[0]!.shape.length === 4);
     // A conv's activation may be a separate layer right after it (Conv → BatchNorm → ELU); Grad-CAM
-    // wants the block's final 4-D feature map before pooling, so follow element-wise successors.
-    let last = convs.length ? convs[convs.length - 1]!.outputs[0]! : null;
-    if (last) {
+    // wants each block's final 4-D feature map before pooling, so follow element-wise successors.
+    const elementwise = ['BatchNormalization', 'Activation', 'ELU', 'ReLU', 'LeakyReLU'];
+    const finalMap = (ref: SymbolicRef): SymbolicRef => {
       for (;;) {
-        const next = this.steps.find(
-          (s) => s.inputs.length === 1 && s.inputs[0]!.id === last!.id && ['BatchNormalization', 'Activation', 'ELU', 'ReLU', 'LeakyReLU'].includes(s.layer.getClassName()),
-        );
-        if (!next) break;
-        last = next.outputs[0]!;
+        const next = this.steps.find((s) => s.inputs.length === 1 && s.inputs[0]!.id === ref.id && elementwise.includes(s.layer.getClassName()));
+        if (!next) return ref;
+        ref = next.outputs[0]!;
       }
-    }
-    this.lastConv = last;
+    };
+    const convMaps = this.steps
+      .filter((s) => CONV.has(s.layer.getClassName()) && s.outputs[0]!.shape.length === 4)
+      .map((s) => ({ name: s.layer.name, ref: finalMap(s.outputs[0]!) }));
+    // A block ends where its map feeds something other than another conv (a pooling layer).
+    this.convBlocks = convMaps.filter(
+      ({ ref }) => !this.steps.some((s) => s.inputs.some((i) => i.id === ref.id) && CONV.has(s.layer.getClassName())),
+    );
+    this.lastConv = this.convBlocks.length ? this.convBlocks[this.convBlocks.length - 1]!.ref : null;
 
     const final = this.steps[this.steps.length - 1]!;
     const cfg = final.layer.getConfig() as { activation?: string };

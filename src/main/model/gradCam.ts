@@ -1,7 +1,12 @@
 /**
  * Grad-CAM (Selvaraju et al. 2017) for the predicted class at the last convolutional block: the
  * block's feature maps weighted by the spatially averaged gradient of the class logit, rectified
- * and scaled to [0, 1]. The gradient is taken through the rest of the real graph (ModelGraph
+ * and scaled to [0, 1].
+ *
+ * Our architectures pool every block straight into the head (the paper's multi-scale global max
+ * pooling), so a class can rest entirely on earlier blocks: the last block's map is then all zero,
+ * which explains nothing. For such an image we step back to the deepest block whose map has
+ * positive evidence, and say which block it is (`layer`). The gradient is taken through the rest of the real graph (ModelGraph
  * re-runs only what is downstream of the conv output, with the other branches, such as the paper's
  * pooled earlier blocks, held at their values), so it is the model's own head, not a stand-in.
  *
@@ -13,9 +18,11 @@ import type { ModelGraph } from './forwardPass';
 import { registerWasmTrainingKernels } from './wasmKernels';
 
 export interface Heatmap {
-  /** Row-major, values in [0, 1] (all 0 when no feature pushes the class up). */
+  /** Row-major, values in [0, 1] (all 0 when no feature of any block pushes the class up). */
   data: Float32Array;
   shape: [number, number];
+  /** The conv layer whose feature map it is (the last block's unless that one was all zero). */
+  layer: string;
 }
 
 export class GradCamError extends Error {
@@ -30,35 +37,45 @@ export class GradCamError extends Error {
  * one). Returns the classes used alongside.
  */
 export async function gradCam(graph: ModelGraph, x: tf.Tensor4D, classes?: readonly number[]): Promise<{ heatmaps: Heatmap[]; classes: number[] }> {
-  const conv = graph.lastConv;
-  if (!conv) throw new GradCamError(`model ${graph.model.name} has no 4-D convolution output to explain`);
+  if (!graph.lastConv) throw new GradCamError(`model ${graph.model.name} has no 4-D convolution output to explain`);
   // The gradient through a large Dense layer takes stock wasm's transposed-BatchMatMul path,
   // 13.5 s for the paper's model; the training kernels make it an ordinary matmul.
   if (tf.getBackend() === 'wasm') registerWasmTrainingKernels();
   const b = x.shape[0];
-  const [cams, used] = tf.tidy(() => {
-    const base = graph.forward(x);
-    const logits = graph.logits(base);
-    const cls = classes ? [...classes] : (tf.argMax(logits, 1).arraySync() as number[]);
-    if (cls.length !== b) throw new GradCamError(`${cls.length} classes given for ${b} images`);
-    const k = logits.shape[1];
-    const mask = tf.oneHot(tf.tensor1d(cls, 'int32'), k);
-    const a = base.get(conv.id)! as tf.Tensor4D;
-    // The images do not interact (inference mode), so one gradient of the summed selected logits
-    // gives each image's own gradient.
-    const score = (features: tf.Tensor) => {
-      const fresh = graph.run({ overrides: new Map([[conv.id, features]]), base });
-      return tf.sum(tf.mul(graph.logits(fresh, base), mask));
-    };
-    const grads = tf.grad(score)(a) as tf.Tensor4D;
-    const weights = tf.mean(grads, [1, 2], true);
-    const cam = tf.relu(tf.sum(tf.mul(a, weights), 3)) as tf.Tensor3D;
-    const max = tf.max(cam, [1, 2], true);
-    return [tf.div(cam, tf.maximum(max, 1e-12)), cls] as const;
-  });
-  const [, h, w] = cams.shape;
-  const all = (await cams.data()) as Float32Array;
-  cams.dispose();
-  const heatmaps = Array.from({ length: b }, (_, i) => ({ data: all.slice(i * h * w, (i + 1) * h * w), shape: [h, w] as [number, number] }));
-  return { heatmaps, classes: used };
+  const found: (Heatmap | undefined)[] = new Array(b);
+  let used: number[] = classes ? [...classes] : [];
+  if (used.length && used.length !== b) throw new GradCamError(`${used.length} classes given for ${b} images`);
+  // Deepest block first; shallower blocks only for the images still without evidence.
+  for (const block of [...graph.convBlocks].reverse()) {
+    const cams = tf.tidy(() => {
+      const base = graph.forward(x);
+      const logits = graph.logits(base);
+      if (!used.length) used = tf.argMax(logits, 1).arraySync() as number[];
+      const mask = tf.oneHot(tf.tensor1d(used, 'int32'), logits.shape[1]);
+      const a = base.get(block.ref.id)! as tf.Tensor4D;
+      // The images do not interact (inference mode), so one gradient of the summed selected
+      // logits gives each image its own gradient.
+      const score = (features: tf.Tensor) => {
+        const fresh = graph.run({ overrides: new Map([[block.ref.id, features]]), base });
+        return tf.sum(tf.mul(graph.logits(fresh, base), mask));
+      };
+      const grads = tf.grad(score)(a) as tf.Tensor4D;
+      const weights = tf.mean(grads, [1, 2], true);
+      const cam = tf.relu(tf.sum(tf.mul(a, weights), 3)) as tf.Tensor3D;
+      const max = tf.max(cam, [1, 2], true);
+      return tf.div(cam, tf.maximum(max, 1e-12)) as tf.Tensor3D;
+    });
+    const [, h, w] = cams.shape;
+    const all = (await cams.data()) as Float32Array;
+    cams.dispose();
+    for (let i = 0; i < b; i++) {
+      if (found[i] && found[i]!.data.some((v) => v > 0)) continue;
+      const data = all.slice(i * h * w, (i + 1) * h * w);
+      // Keep the deepest map even when it is all zero, so an image with no evidence anywhere
+      // still gets the last block's (empty) map.
+      if (!found[i] || data.some((v) => v > 0)) found[i] = { data, shape: [h, w], layer: block.name };
+    }
+    if (found.every((m) => m && m.data.some((v) => v > 0))) break;
+  }
+  return { heatmaps: found as Heatmap[], classes: used };
 }

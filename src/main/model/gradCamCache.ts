@@ -1,13 +1,15 @@
 /**
  * Heatmaps cached per image and model under <dataDir>/heatmaps/<model>/<image>.cam, as a small
  * binary file (a heatmap is a tensor: it is never stored as JSON numbers). Layout, little-endian:
- * 'CAM1', u32 height, u32 width, u32 class index, then height·width float32.
+ * 'CAM2', u32 height, u32 width, u32 class index, the layer name in 64 bytes (UTF-8, NUL-padded),
+ * then height·width float32. Other files (an older 'CAM1' without the layer) are recomputed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Heatmap } from './gradCam';
 
-const MAGIC = 0x314d4143; // 'CAM1'
+const MAGIC = 0x324d4143; // 'CAM2'
+const HEADER = 16 + 64;
 
 function camPath(dataDir: string, modelId: string, imageId: number): string {
   // Model ids are ours, but keep the path inside heatmaps/ whatever they contain.
@@ -17,12 +19,13 @@ function camPath(dataDir: string, modelId: string, imageId: number): string {
 
 export function writeCachedHeatmap(dataDir: string, modelId: string, imageId: number, heatmap: Heatmap, classIndex: number): void {
   const [h, w] = heatmap.shape;
-  const buf = Buffer.alloc(16 + 4 * h * w);
+  const buf = Buffer.alloc(HEADER + 4 * h * w);
   buf.writeUInt32LE(MAGIC, 0);
   buf.writeUInt32LE(h, 4);
   buf.writeUInt32LE(w, 8);
   buf.writeUInt32LE(classIndex, 12);
-  Buffer.from(heatmap.data.buffer, heatmap.data.byteOffset, heatmap.data.byteLength).copy(buf, 16);
+  buf.write(heatmap.layer.slice(0, 64), 16, 64, 'utf8');
+  Buffer.from(heatmap.data.buffer, heatmap.data.byteOffset, heatmap.data.byteLength).copy(buf, HEADER);
   const file = camPath(dataDir, modelId, imageId);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   // Write then rename, so a reader never sees half a file.
@@ -38,11 +41,12 @@ export function readCachedHeatmap(dataDir: string, modelId: string, imageId: num
   } catch {
     return null;
   }
-  if (buf.length < 16 || buf.readUInt32LE(0) !== MAGIC) return null;
+  if (buf.length < HEADER || buf.readUInt32LE(0) !== MAGIC) return null;
   const h = buf.readUInt32LE(4);
   const w = buf.readUInt32LE(8);
-  if (buf.length !== 16 + 4 * h * w) return null;
+  if (buf.length !== HEADER + 4 * h * w) return null;
   const data = new Float32Array(h * w);
-  new Uint8Array(data.buffer).set(buf.subarray(16));
-  return { heatmap: { data, shape: [h, w] }, classIndex: buf.readUInt32LE(12) };
+  new Uint8Array(data.buffer).set(buf.subarray(HEADER));
+  const layer = buf.toString('utf8', 16, HEADER).replace(/\0+$/, '');
+  return { heatmap: { data, shape: [h, w], layer }, classIndex: buf.readUInt32LE(12) };
 }

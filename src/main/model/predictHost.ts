@@ -72,7 +72,7 @@ class PredictHost {
     return this.request<{ heatmap: Heatmap; classIndex: number }>(
       (id) => ({ type: 'heatmap', id, modelDir, imageId }),
       (m, done) => {
-        if (m.type === 'heatmap') done({ heatmap: { data: m.data, shape: m.shape }, classIndex: m.classIndex });
+        if (m.type === 'heatmap') done({ heatmap: { data: m.data, shape: m.shape, layer: m.layer }, classIndex: m.classIndex });
       },
     ).result;
   }

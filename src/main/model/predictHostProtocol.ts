@@ -9,5 +9,5 @@ export type PredictHostRequest =
 export type PredictHostReply =
   | { type: 'batch'; id: number; items: RunItem[] }
   | { type: 'done'; id: number; cancelled: boolean }
-  | { type: 'heatmap'; id: number; data: Float32Array; shape: [number, number]; classIndex: number }
+  | { type: 'heatmap'; id: number; data: Float32Array; shape: [number, number]; layer: string; classIndex: number }
   | { type: 'failed'; id: number; message: string };

@@ -51,7 +51,7 @@ async function handle(m: PredictHostRequest): Promise<void> {
     } else if (m.type === 'heatmap') {
       const predictor = await predictorFor(m.modelDir);
       const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering({ catalog, dataDir }, m.imageId)));
-      port.postMessage({ type: 'heatmap', id: m.id, data: heatmap.data, shape: heatmap.shape, classIndex } satisfies PredictHostReply, [heatmap.data.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'heatmap', id: m.id, data: heatmap.data, shape: heatmap.shape, layer: heatmap.layer, classIndex } satisfies PredictHostReply, [heatmap.data.buffer as ArrayBuffer]);
     }
   } catch (err) {
     post({ type: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) });

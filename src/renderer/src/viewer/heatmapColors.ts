@@ -7,6 +7,8 @@ export interface HeatmapView {
   data: Float32Array;
   /** [height, width, ...] */
   shape: number[];
+  /** The conv layer explained (Grad-CAM falls back to a shallower block when the last has no evidence). */
+  layer?: string;
 }
 
 const STOPS: readonly [number, [number, number, number]][] = [

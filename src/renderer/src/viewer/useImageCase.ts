@@ -2,10 +2,6 @@ import { ref, shallowRef, watch, type Ref } from 'vue';
 import type { ImageDetail, ImagePixels } from '@shared/image';
 import type { HeatmapView } from './heatmapColors';
 
-interface HeatmapGroup {
-  heatmap?: (req: { imageId: number }) => Promise<{ data: Float32Array; shape: number[] }>;
-}
-
 /**
  * Loads what the viewer shows for one image: pixels, detail (row, tags, prediction, reviews,
  * study) and, where the prediction group offers it, the heatmap. Late answers for an image the
@@ -21,16 +17,11 @@ export function useImageCase(imageId: Readonly<Ref<number | null>>) {
   let seq = 0;
 
   async function loadHeatmap(id: number, mine: number): Promise<void> {
-    const predict = (window.cxr as unknown as { predict?: HeatmapGroup }).predict;
-    if (!predict?.heatmap) {
-      heatmapState.value = 'unavailable';
-      return;
-    }
     heatmapState.value = 'loading';
     try {
-      const h = await predict.heatmap({ imageId: id });
+      const h = await window.cxr.predict.heatmap({ imageId: id });
       if (mine !== seq) return;
-      heatmap.value = { data: h.data, shape: h.shape };
+      heatmap.value = { data: h.data, shape: h.shape, layer: h.layer };
       heatmapState.value = 'ready';
     } catch {
       if (mine === seq) heatmapState.value = 'failed';
