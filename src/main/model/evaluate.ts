@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
 import { grayToInput } from './preprocess';
 import type { ImageCache } from './imageCache';
+import { expectedCalibrationError } from './ece';
 
 export interface ClassMetrics {
   precision: number;
@@ -67,10 +68,6 @@ export function computeMetrics(probs: Float32Array, labels: ArrayLike<number>): 
   let correct = 0;
   let tpKeras = 0;
   let predPosKeras = 0;
-  const bins = 15;
-  const binConf = new Float64Array(bins);
-  const binAcc = new Float64Array(bins);
-  const binN = new Float64Array(bins);
   for (let i = 0; i < n; i++) {
     let best = 0;
     for (let k = 1; k < K; k++) if (probs[i * K + k]! > probs[i * K + best]!) best = k;
@@ -84,14 +81,10 @@ export function computeMetrics(probs: Float32Array, labels: ArrayLike<number>): 
         if (k === y) tpKeras++;
       }
     }
-    const conf = probs[i * K + best]!;
-    const b = Math.min(bins - 1, Math.floor(conf * bins));
-    binConf[b] = binConf[b]! + conf;
-    binAcc[b] = binAcc[b]! + (best === y ? 1 : 0);
-    binN[b] = binN[b]! + 1;
   }
-  let ece = 0;
-  for (let b = 0; b < bins; b++) if (binN[b]! > 0) ece += (Math.abs(binAcc[b]! - binConf[b]!) / n);
+  // One ECE for the whole app (15 bins), the same function calibration reports before/after with.
+  const rows = Array.from({ length: n }, (_, i) => probs.subarray(i * K, (i + 1) * K));
+  const ece = expectedCalibrationError(rows, Array.from(labels)).ece;
 
   const perClass = {} as Record<Label, ClassMetrics>;
   const meanTrueProb = {} as EvalMetrics['meanTrueProb'];
