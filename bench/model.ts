@@ -118,15 +118,15 @@ if (!isMainThread && parentPort && workerData) {
     process.stderr.write(`bench: ${a}…\n`);
     out[a] = await measure(a);
   }
+  // BENCH_WORKERS=0 skips the wasm worker pool (the GPU check measures one backend on one device).
   const workers = Number(process.env.BENCH_WORKERS ?? 2);
-  process.stderr.write(`bench: ${DEFAULT_ARCHITECTURE} inference with 1 and ${workers} worker threads…\n`);
-  const poolRates = {
-    workers1: await pool(DEFAULT_ARCHITECTURE, 1, 8),
-    [`workers${workers}`]: await pool(DEFAULT_ARCHITECTURE, workers, 8),
-  };
+  if (workers > 0) process.stderr.write(`bench: ${DEFAULT_ARCHITECTURE} inference with 1 and ${workers} worker threads…\n`);
+  const poolRates =
+    workers > 0 ? { workers1: await pool(DEFAULT_ARCHITECTURE, 1, 8), [`workers${workers}`]: await pool(DEFAULT_ARCHITECTURE, workers, 8) } : null;
   console.log(
     JSON.stringify({
       backend: backend.name,
+      gpu: backend.gpu ?? null,
       threads: backend.threads,
       simd: backend.simd,
       batch: BATCH,
@@ -134,7 +134,7 @@ if (!isMainThread && parentPort && workerData) {
       cpus: os.availableParallelism(),
       loadAverage1m: round(os.loadavg()[0]!),
       arch: out,
-      defaultInferencePool: { arch: DEFAULT_ARCHITECTURE, ...poolRates },
+      defaultInferencePool: poolRates && { arch: DEFAULT_ARCHITECTURE, ...poolRates },
     }),
   );
 }

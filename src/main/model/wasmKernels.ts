@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { maxPoolGrad } from './wasmMaxPoolGrad';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -175,6 +176,8 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   }
   replace('Conv2DBackpropInput', makeConv2DBackpropInput);
   replace('BatchMatMul', makeBatchMatMul);
+  // The stock one loses the gradient of all-negative windows (see wasmMaxPoolGrad.ts).
+  replace('MaxPoolGrad', () => maxPoolGrad as unknown as Kernel);
   done = { registered };
   return done;
 }
