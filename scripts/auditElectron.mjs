@@ -32,7 +32,6 @@ const ACCEPTED = {
 const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'electronegativity-')), 'findings.csv');
 const bin = path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'electronegativity.cmd' : 'electronegativity');
 const started = Date.now();
-execFileSync(bin, ['-i', path.join(root, 'src'), '-e', electronVersion, '-r', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
 
 /** Minimal CSV reader: quoted fields with "" escapes. */
 function parseCsv(text) {
@@ -64,13 +63,30 @@ function parseCsv(text) {
   return rows;
 }
 
-const [header, ...rows] = parseCsv(fs.readFileSync(out, 'utf8'));
+// The tool's CSV is not always whole (seen once in CI under load: a last row cut short, as if the
+// process exited before its write finished). Scan again, up to three times, until every row reads;
+// a row that still cannot be read is printed and counted as an open finding, never a crash.
+let header = [];
+let rows = [];
+let unreadable = [];
 const col = (name) => header.findIndex((h) => h.trim().toLowerCase() === name);
+for (let attempt = 1; attempt <= 3; attempt++) {
+  execFileSync(bin, ['-i', path.join(root, 'src'), '-e', electronVersion, '-r', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  [header, ...rows] = parseCsv(fs.readFileSync(out, 'utf8'));
+  unreadable = rows.filter((r) => r.length < header.length);
+  rows = rows.filter((r) => r.length >= header.length);
+  if (unreadable.length === 0) break;
+  process.stderr.write(`electronegativity: scan ${attempt} wrote ${unreadable.length} unreadable CSV row(s)\n`);
+}
+for (const r of unreadable) process.stderr.write(`electronegativity: unreadable CSV row: ${JSON.stringify(r).slice(0, 300)}\n`);
 const findings = rows.map((r) => {
   const file = path.relative(root, path.resolve(root, 'src', r[col('filename')])).split(path.sep).join('/');
   return { issue: r[col('issue')], severity: r[col('severity')], file, location: r[col('location')] };
 });
-const open = findings.filter((f) => !ACCEPTED[`${f.issue}@${f.file}`]);
+const open = [
+  ...findings.filter((f) => !ACCEPTED[`${f.issue}@${f.file}`]),
+  ...unreadable.map((r) => ({ issue: 'UNREADABLE_ROW', severity: '?', file: '?', location: JSON.stringify(r).slice(0, 120) })),
+];
 const accepted = findings.filter((f) => ACCEPTED[`${f.issue}@${f.file}`]).map((f) => ({ ...f, why: ACCEPTED[`${f.issue}@${f.file}`] }));
 process.stdout.write(`${JSON.stringify({ electronVersion, findings: findings.length, accepted, open, seconds: (Date.now() - started) / 1000 })}\n`);
 if (open.length > 0) {
