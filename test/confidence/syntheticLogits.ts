@@ -1,16 +1,8 @@
 import { softmaxT } from '../../src/main/model/temperature';
+import { seededRandom } from '../../src/main/model/seededRandom';
 
-/** A small seeded PRNG (mulberry32), so every synthetic set is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every synthetic set is the same on every run. */
+export const rng = seededRandom;
 
 export function gaussian(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Catalog } from '../../src/main/catalog/openCatalog';
 import { LABELS, type Label } from '../../src/shared/labels';
+import { seededRandom } from '../../src/main/model/seededRandom';
 
 export const SEED_MODEL = { id: 'seed-model-1', name: 'Seed DenseNet', version: '1.0.0' };
 
@@ -16,17 +17,8 @@ export interface SeedOptions {
   patientName?: (i: number) => string;
 }
 
-/** A small deterministic PRNG (mulberry32) so that seeded catalogs are the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so that seeded catalogs are the same every run. */
+const prng = seededRandom;
 
 /**
  * Writes synthetic patients, studies, series, images and predictions of an active model straight

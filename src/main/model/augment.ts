@@ -15,18 +15,6 @@ export interface AugmentOptions {
   crop: number;
 }
 
-/** A seedable PRNG (mulberry32): shuffles and augmentation repeat under the same --seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Writes one augmented crop×crop×channels image into `out` at `offset`.
  * `src` is the resize×resize gray plane.

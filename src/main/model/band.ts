@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from './forwardPass';
+import { seededRandom } from './seededRandom';
 
 export type BandMethod = 'mc-dropout' | 'tta' | 'mc-dropout+tta';
 
@@ -56,17 +57,6 @@ export function percentileBand(samples: readonly ArrayLike<number>[], point: Arr
   });
 }
 
-/** Seeded PRNG (mulberry32): the same image gets the same augmentations, hence the same TTA band. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * One augmented copy of a [B, H, W, C] batch: shifted by up to `shift` of the side (mirror-padded),
@@ -116,7 +106,8 @@ export async function sampleProbabilities(
       const fresh = graph.run({ overrides: new Map(), base, dropout: true, repeat: s });
       logits = graph.logits(fresh, base);
     } else {
-      const r = mulberry32(opts.seed ?? 0x5eed);
+      // Seeded: the same image gets the same augmentations, hence the same TTA band.
+      const r = seededRandom(opts.seed ?? 0x5eed);
       const copies = Array.from({ length: s }, () => augment(x, r));
       const xs = tf.concat(copies, 0);
       const values = graph.run({ overrides: new Map([[graph.inputId, xs]]), dropout: method === 'mc-dropout+tta' });

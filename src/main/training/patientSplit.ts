@@ -1,6 +1,6 @@
 import { LABELS, type Label } from '../../shared/labels';
 import { MIN_IMAGES_PER_CLASS, SPLITS, type ClassCounts, type DatasetSummary, type SplitName } from '../../shared/training';
-import { seededRandom } from '../model/augment';
+import { seededRandom } from '../model/seededRandom';
 import type { LabelledImage } from './trainingData';
 
 export type Splits = Record<SplitName, LabelledImage[]>;
