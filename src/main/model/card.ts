@@ -4,6 +4,7 @@ import type { Label } from '../../shared/labels';
 import type { ArchitectureName } from './architectures';
 import type { EvalMetrics } from './evaluate';
 import type { TrainRecipe } from './recipe';
+import type { EpochPoint } from '../../shared/training';
 
 export const CARD_JSON = 'card.json';
 
@@ -13,15 +14,8 @@ export interface SplitSummary {
   bySource: Record<string, { total: number; perClass: Record<Label, number> }>;
 }
 
-export interface EpochRecord {
-  epoch: number;
-  lr: number;
-  loss: number;
-  accuracy: number;
-  valLoss: number;
-  valAccuracy: number;
-  valMacroF1: number;
-  imgPerS: number;
+/** An epoch in the card's history: the IPC contract's EpochPoint with its duration. */
+export interface EpochRecord extends Omit<EpochPoint, 'best'> {
   seconds: number;
 }
 

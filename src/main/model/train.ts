@@ -15,6 +15,7 @@ import { LeanAdam } from './leanAdam';
 import { folderIO, loadLayersModel, weightBytes } from './modelFiles';
 import { PREPROCESSING_DESCRIPTION } from './preprocess';
 import { learningRateAt, PAPER_CLASS_WEIGHTS, type TrainRecipe } from './recipe';
+import type { BatchPoint } from '../../shared/training';
 
 export interface TrainInput {
   train: Sample[];
@@ -42,16 +43,9 @@ export interface TrainOptions {
   deadline?: number;
 }
 
-export interface BatchEvent {
+/** A batch's progress: the IPC contract's BatchPoint plus the backend that ran it. */
+export interface BatchEvent extends BatchPoint {
   type: 'batch';
-  epoch: number;
-  epochs: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  accuracy: number;
-  imgPerS: number;
-  etaS: number;
   backend: string;
 }
 export interface EpochEvent {
