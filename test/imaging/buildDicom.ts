@@ -1,3 +1,4 @@
+import { concat } from '../reliability/dicomWriter';
 /**
  * Writes small synthetic DICOM files for rule tests: Part 10 (explicit VR, little or big endian)
  * or a raw dataset without preamble. Elements are given in tag order by the caller.
@@ -83,15 +84,6 @@ function tagHeader(group: number, element: number, length: number, le: boolean):
   return b;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
