@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
-# Prepares .gpu/ for bench/gpu-check.sh on the lent GPU machine, which has no network and probably
-# no Node: a bundle of the model code + tfjs + the WebGPU backend, Dawn's linux-x64 binary, this
-# machine's node (xz), and the Vulkan/EGL loader packages. Everything stays under the 64 MiB a
-# device call may carry. Run here: bash bench/gpu-prepare.sh; then, with the device tool,
-#   run(command: "bash bench/gpu-check.sh", carry: [".gpu"], timeout_s: 480)
+# Prepares .gpu/ for bench/gpu-check.sh on the lent GPU machine, which has no network, no Node and
+# none of our data: bundles of the check scripts (model code + tfjs + the WebGPU backend), Dawn's
+# linux-x64 binary, this machine's node (stripped), the Vulkan/EGL loader packages, and cxr3
+# decoded with the shared preprocessing for the zhong2020 reproduction. All xz-compressed: a device
+# call carries at most 64 MiB with the working tree. Run here: bash bench/gpu-prepare.sh; then
+#   run(command: "bash bench/gpu-check.sh", carry: [".gpu"], timeout_s: 580)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=.gpu
 rm -rf "$out"
-mkdir -p "$out/node_modules/webgpu/dist/linux-x64" "$out/debs"
+mkdir -p "$out/node_modules/webgpu" "$out/node_modules/sharp" "$out/debs"
+z() { xz -T2 "$@"; }
 
-# The scripts, bundled with tfjs and the webgpu backend; Dawn is native and stays external.
-npx esbuild bench/gradCheck.ts bench/model.ts --bundle --platform=node --format=esm --target=node20 \
-  --outdir="$out" --out-extension:.js=.mjs --log-level=warning \
-  --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
+# The scripts, bundled with tfjs and the webgpu backend into shared chunks; Dawn is native and
+# stays external. sharp is never called there (the reproduction reads decoded images): a stub
+# that says so stands in for it.
+npx esbuild bench/gradCheck.ts bench/model.ts bench/gpuRepro.ts --bundle --splitting --minify --platform=node --format=esm \
+  --target=node20 --outdir="$out" --out-extension:.js=.mjs --log-level=warning \
+  --external:webgpu --external:sharp --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
   --banner:js="import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);"
-cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$out/"
+echo '{"name":"sharp","main":"index.js"}' > "$out/node_modules/sharp/package.json"
+echo 'module.exports = () => { throw new Error("sharp is not carried to the GPU machine"); };' > "$out/node_modules/sharp/index.js"
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$out/node_modules/webgpu/"
-xz -T2 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$out/dawn.node.xz"
-xz -T2 -6 -c "$(command -v node)" > "$out/node.xz"
+z -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$out/dawn.node.xz"
+strip -o /tmp/cxr-node-stripped "$(command -v node)"
+z -9 -c /tmp/cxr-node-stripped > "$out/node.xz"
+rm -f /tmp/cxr-node-stripped
+
+# cxr3 train at 96² and val at 80², exactly as train.ts caches them. The delta filter at one row
+# of the 96² train images (each pixel minus the one above) makes it 30 MB, 3 MB less than xz alone.
+npx tsx bench/gpuRepro.ts pack /tmp/cxr3.pack 2>/dev/null
+z --format=xz --delta=dist=96 --lzma2=preset=6 -c /tmp/cxr3.pack > "$out/cxr3.pack.xz"
+rm -f /tmp/cxr3.pack
 
 # Loaders for Vulkan and EGL (the device README's recipe), amd64 whatever this machine is.
 mkdir -p /tmp/amd64/partial

@@ -9,6 +9,7 @@ import { startTrainingJob } from '../../src/main/model/trainJob';
 import { paperRecipe } from '../../src/main/model/recipe';
 import { readCard } from '../../src/main/model/card';
 import { loadLayersModel } from '../../src/main/model/modelFiles';
+import { buildImageCache } from '../../src/main/model/imageCache';
 import { fewPerClass } from './smallData';
 
 // A few dozen real images, batch 8: exercises the whole loop in seconds, never a real run.
@@ -57,6 +58,20 @@ describe('trainModel on wasm', () => {
     expect(resumed.history).toHaveLength(2);
     expect(resumed.history[0]!.loss).toBe(uninterrupted[0]);
     expect(resumed.history[1]!.loss).toBeCloseTo(uninterrupted[1]!, 5);
+  });
+
+  it('trains the same from already-decoded images (the GPU reproduction), and refuses ones that do not match', async () => {
+    expect(uninterrupted).toHaveLength(2);
+    const r = recipe();
+    const caches = { train: await buildImageCache(input.train, r.augment.resize), val: await buildImageCache(input.val, 80) };
+    const out = path.join(dir, 'cached');
+    const res = await trainModel({ ...input, caches }, { recipe: r, outDir: out, checkpoints: false });
+    expect(res.history[0]!.loss).toBe(uninterrupted[0]);
+    expect(fs.existsSync(`${out}.checkpoint`)).toBe(false);
+    expect(readCard(out).trainingData.train.total).toBe(24);
+    await expect(trainModel({ ...input, caches: { train: caches.val, val: caches.val } }, { recipe: r, outDir: path.join(dir, 'bad') })).rejects.toThrow(
+      /decoded caches \(train 12×80², val 12×80²\) do not match the samples \(train 24×96²/,
+    );
   });
 
   it('stops at the next batch when cancelled and leaves no finished model', async () => {

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
+/** Adam's step count and moments by variable name: a checkpoint's optimizer state. */
+export interface AdamState {
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
 /**
  * Adam (same update as tf.train.adam / Keras) whose moments live in plain JS Float32Arrays and
  * whose update runs in one fused loop. Stock Adam makes ~13 full-size temporaries per weight on
@@ -70,11 +77,11 @@ export class LeanAdam extends tf.Optimizer {
   }
 
   /** Moments and step for a checkpoint (resume continues the same Adam trajectory). */
-  state(): { step: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> } {
+  state(): AdamState {
     return { step: this.step, m: Object.fromEntries(this.m), v: Object.fromEntries(this.v) };
   }
 
-  restore(state: { step: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> }): void {
+  restore(state: AdamState): void {
     this.step = state.step;
     this.m.clear();
     this.v.clear();

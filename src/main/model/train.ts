@@ -11,7 +11,7 @@ import { CARD_JSON, writeCard, type EpochRecord, type ModelCard, type SplitSumma
 import { classCounts, type Sample } from './dataset';
 import { metricsBySource, predictCache, type EvalMetrics } from './evaluate';
 import { buildImageCache, type ImageCache } from './imageCache';
-import { LeanAdam } from './leanAdam';
+import { createAdam, type TrainAdam } from './deviceAdam';
 import { folderIO, loadLayersModel, weightBytes } from './modelFiles';
 import { PREPROCESSING_DESCRIPTION } from './preprocess';
 import { learningRateAt, PAPER_CLASS_WEIGHTS, type TrainRecipe } from './recipe';
@@ -21,6 +21,11 @@ export interface TrainInput {
   train: Sample[];
   /** The val split only: selection and the card's metrics. Never test or holdout data. */
   val: Sample[];
+  /**
+   * The same samples already decoded (train at the augmentation size, val at the input size), for
+   * a machine without the image files: the GPU reproduction (bench/gpuRepro.ts).
+   */
+  caches?: { train: ImageCache; val: ImageCache };
 }
 
 export interface TrainOptions {
@@ -41,6 +46,8 @@ export interface TrainOptions {
    * end after it; the best epoch so far is then written as the finished model.
    */
   deadline?: number;
+  /** Write the per-epoch resume checkpoint (default true); the best model is written either way. */
+  checkpoints?: boolean;
 }
 
 /** A batch's progress: the IPC contract's BatchPoint plus the backend that ran it. */
@@ -141,7 +148,8 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-function saveAdam(file: string, adam: LeanAdam, vars: tf.Variable[]): number[] {
+/** Writes Adam's moments (m then v, in trainable-weights order); returns what state.json records. */
+function saveAdam(file: string, adam: TrainAdam, vars: tf.Variable[]): { step: number; sizes: number[] } {
   const st = adam.state();
   const sizes = vars.map((v) => v.size);
   const fd = fs.openSync(file, 'w');
@@ -155,10 +163,10 @@ function saveAdam(file: string, adam: LeanAdam, vars: tf.Variable[]): number[] {
   } finally {
     fs.closeSync(fd);
   }
-  return sizes;
+  return { step: st.step, sizes };
 }
 
-function loadAdam(file: string, adam: LeanAdam, vars: tf.Variable[], step: number, sizes: number[]): void {
+function loadAdam(file: string, adam: TrainAdam, vars: tf.Variable[], step: number, sizes: number[]): void {
   const buf = fs.readFileSync(file);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (sizes.length !== vars.length || buf.byteLength !== total * 8) throw new TrainError(`${file} does not match the model`);
@@ -204,10 +212,20 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
   const ckptLast = path.join(ckptDir, 'last');
 
   const trainSamples = subsample(input.train, recipe.maxTrainImages, recipe.seed);
-  const trainCache = await buildImageCache(trainSamples, recipe.augment.resize, (done, total) =>
-    emit({ type: 'cache', split: 'train', done, total }),
-  );
-  const valCache = await buildImageCache(input.val, arch.inputSize, (done, total) => emit({ type: 'cache', split: 'val', done, total }));
+  if (input.caches) {
+    const { train: t, val: v } = input.caches;
+    if (t.count !== trainSamples.length || t.size !== recipe.augment.resize || v.count !== input.val.length || v.size !== arch.inputSize) {
+      throw new TrainError(
+        `decoded caches (train ${t.count}×${t.size}², val ${v.count}×${v.size}²) do not match the samples ` +
+          `(train ${trainSamples.length}×${recipe.augment.resize}², val ${input.val.length}×${arch.inputSize}²)`,
+      );
+    }
+  }
+  const trainCache =
+    input.caches?.train ??
+    (await buildImageCache(trainSamples, recipe.augment.resize, (done, total) => emit({ type: 'cache', split: 'train', done, total })));
+  const valCache =
+    input.caches?.val ?? (await buildImageCache(input.val, arch.inputSize, (done, total) => emit({ type: 'cache', split: 'val', done, total })));
 
   // tfjs draws initializer and dropout seeds from Math.random: a seeded one makes --seed repeat a run.
   const realRandom = Math.random;
@@ -215,7 +233,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
   try {
     const model = arch.build();
     const vars = trainableVariables(model);
-    const adam = new LeanAdam(learningRateAt(recipe, 0));
+    const adam = createAdam(backend.name, learningRateAt(recipe, 0));
     let state: CheckpointState = {
       epoch: 0,
       history: [],
@@ -281,6 +299,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       for (let b = 0; b < batches; b++) {
         if (cancelled()) {
           model.dispose();
+          adam.dispose();
           return { status: 'cancelled', outDir: null, card: null, history: state.history };
         }
         const start = b * bs;
@@ -368,13 +387,16 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         replaceDir(tmp, partial);
       }
       state.epoch = epoch + 1;
-      state.adamStep = adam.state().step;
-      const ckTmp = `${ckptLast}.tmp`;
-      fs.rmSync(ckTmp, { recursive: true, force: true });
-      await model.save(folderIO(ckTmp));
-      state.sizes = saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
-      fs.writeFileSync(path.join(ckTmp, 'state.json'), JSON.stringify(state));
-      replaceDir(ckTmp, ckptLast);
+      if (opts.checkpoints ?? true) {
+        const ckTmp = `${ckptLast}.tmp`;
+        fs.rmSync(ckTmp, { recursive: true, force: true });
+        await model.save(folderIO(ckTmp));
+        const saved = saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
+        state.adamStep = saved.step;
+        state.sizes = saved.sizes;
+        fs.writeFileSync(path.join(ckTmp, 'state.json'), JSON.stringify(state));
+        replaceDir(ckTmp, ckptLast);
+      }
       emit({
         type: 'epoch',
         record,
@@ -414,6 +436,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
     writeCard(partial, card);
     replaceDir(partial, outDir);
     model.dispose();
+    adam.dispose();
     if (!fs.existsSync(path.join(outDir, CARD_JSON))) throw new TrainError(`${outDir} has no card after rename`);
     return { status: 'completed', stoppedEarly, outDir, card, history: state.history };
   } finally {
