@@ -105,7 +105,7 @@ async function selectBackend(forced: string | undefined): Promise<BackendReport>
     try {
       await tryBackend(name);
       await tf.ready();
-      const probe = verify();
+      const probe = await verify();
       const gpu = name === 'webgpu' ? webgpuAdapter : undefined;
       return { name, tfjsName: tf.getBackend(), ...(await capabilities()), refusals, probe, ...(gpu ? { gpu } : {}) };
     } catch (err) {
@@ -115,9 +115,14 @@ async function selectBackend(forced: string | undefined): Promise<BackendReport>
   throw new Error(`no tfjs backend could run: ${refusals.map((r) => `${r.backend}: ${r.reason}`).join('; ')}`);
 }
 
-/** Runs a real op on the backend and checks its result, so "active" means "computed". */
-function verify(): number {
-  const out = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])).dataSync()[0]!);
+/**
+ * Runs a real op on the backend and checks its result, so "active" means "computed". Read back
+ * asynchronously: WebGPU's synchronous read needs a browser's OffscreenCanvas, absent in Node.
+ */
+async function verify(): Promise<number> {
+  const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]])));
+  const out = (await y.data())[0]!;
+  y.dispose();
   if (out !== 11) throw new Error(`probe op returned ${out}, expected 11`);
   return out;
 }

@@ -65,10 +65,11 @@ export class DeviceAdam extends tf.Optimizer {
     this.incrementIterations();
   }
 
-  state(): AdamState {
-    const read = (map: Map<string, tf.Variable>) =>
-      Object.fromEntries([...map].map(([k, t]) => [k, t.dataSync() as Float32Array]));
-    return { step: this.step, m: read(this.m), v: read(this.v) };
+  /** Async: WebGPU in Node cannot read synchronously (its dataSync needs a browser canvas). */
+  async state(): Promise<AdamState> {
+    const read = async (map: Map<string, tf.Variable>) =>
+      Object.fromEntries(await Promise.all([...map].map(async ([k, t]) => [k, (await t.data()) as Float32Array] as const)));
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
   }
 
   restore(state: AdamState): void {

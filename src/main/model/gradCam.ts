@@ -45,12 +45,17 @@ export async function gradCam(graph: ModelGraph, x: tf.Tensor4D, classes?: reado
   const found: (Heatmap | undefined)[] = new Array(b);
   let used: number[] = classes ? [...classes] : [];
   if (used.length && used.length !== b) throw new GradCamError(`${used.length} classes given for ${b} images`);
+  if (!used.length) {
+    // Read asynchronously: WebGPU in Node has no synchronous read (it needs a browser canvas).
+    const predicted = tf.tidy(() => tf.argMax(graph.logits(graph.forward(x)), 1));
+    used = Array.from(await predicted.data());
+    predicted.dispose();
+  }
   // Deepest block first; shallower blocks only for the images still without evidence.
   for (const block of [...graph.convBlocks].reverse()) {
     const cams = tf.tidy(() => {
       const base = graph.forward(x);
       const logits = graph.logits(base);
-      if (!used.length) used = tf.argMax(logits, 1).arraySync() as number[];
       const mask = tf.oneHot(tf.tensor1d(used, 'int32'), logits.shape[1]);
       const a = base.get(block.ref.id)! as tf.Tensor4D;
       // The images do not interact (inference mode), so one gradient of the summed selected

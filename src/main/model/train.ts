@@ -149,8 +149,8 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** Writes Adam's moments (m then v, in trainable-weights order); returns what state.json records. */
-function saveAdam(file: string, adam: TrainAdam, vars: tf.Variable[]): { step: number; sizes: number[] } {
-  const st = adam.state();
+async function saveAdam(file: string, adam: TrainAdam, vars: tf.Variable[]): Promise<{ step: number; sizes: number[] }> {
+  const st = await adam.state();
   const sizes = vars.map((v) => v.size);
   const fd = fs.openSync(file, 'w');
   try {
@@ -391,7 +391,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         const ckTmp = `${ckptLast}.tmp`;
         fs.rmSync(ckTmp, { recursive: true, force: true });
         await model.save(folderIO(ckTmp));
-        const saved = saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
+        const saved = await saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
         state.adamStep = saved.step;
         state.sizes = saved.sizes;
         fs.writeFileSync(path.join(ckTmp, 'state.json'), JSON.stringify(state));
