@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'test/fixtures/bad/**', 'resources/**'] },
+  { ignores: ['out/**', '.gpu/**', '.gl/**', 'dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'test/fixtures/bad/**', 'resources/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
