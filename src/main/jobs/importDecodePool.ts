@@ -19,8 +19,14 @@ interface Slot {
   stopping: string | null;
 }
 
-/** A file whose decode takes longer than this (a codec spinning on hostile data) is given up. */
-export const DECODE_TIMEOUT_MS = 60_000;
+/**
+ * A file whose decode takes longer than this (a codec spinning on hostile data) is given up. It
+ * counts from the moment the thread starts the file, so a thread's own start (loading the codecs,
+ * slow on a busy machine) is not charged to it; a 2k JPEG 2000 decodes in 0.15–1.5 s.
+ */
+export const DECODE_TIMEOUT_MS = 5_000;
+/** A thread that has not started its file by then (it never came up) is stopped too. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * Worker threads that decode DICOM pixel data: WASM codecs and the pixel pipeline are synchronous
@@ -53,26 +59,36 @@ export class DecodePool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.timer = setTimeout(() => {
-        const limit = this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`;
-        slot.stopping = `decoding took over ${limit} and was stopped`;
-        void slot.worker.terminate();
-      }, this.timeoutMs);
+      this.arm(slot, START_TIMEOUT_MS, 'the decoder thread did not start within 60 s');
       slot.worker.postMessage({ id: task.id, file: task.file, raw: task.raw, dataDir: task.dataDir });
     }
+  }
+
+  /** (Re)sets the slot's deadline: when it passes, the thread is stopped and its file fails with `why`. */
+  private arm(slot: Slot, ms: number, why: string): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      slot.stopping = why;
+      void slot.worker.terminate();
+    }, ms);
   }
 
   private spawn(): Slot {
     const worker = startWorker(import.meta.url, './importDecodeWorker');
     const slot: Slot = { worker, task: null, timer: null, stopping: null };
     this.slots.push(slot);
-    worker.on('message', (m: { id: number; outcome: RenderOutcome }) => {
+    worker.on('message', (m: { id: number; started?: true; outcome?: RenderOutcome }) => {
       const task = slot.task;
       if (!task || task.id !== m.id) return;
+      if (m.started) {
+        const limit = this.timeoutMs >= 1000 ? `${Math.round(this.timeoutMs / 1000)} s` : `${this.timeoutMs} ms`;
+        this.arm(slot, this.timeoutMs, `decoding took over ${limit} and was stopped`);
+        return;
+      }
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = null;
       slot.task = null;
-      task.resolve(m.outcome);
+      task.resolve(m.outcome!);
       this.pump();
     });
     const fail = (why: string) => {
