@@ -33,6 +33,8 @@ export interface ImportSummary {
   duplicates: number;
   /** Already catalogued images whose original file moved: their path was updated. */
   moved: number;
+  /** Catalogued images that had not decoded (a file cut short), replaced by a copy that does. */
+  repaired: number;
   /** New images marked excluded, by reason. */
   excluded: Partial<Record<ExclusionReason, number>>;
   /** New images imported with warnings, by code. */

@@ -53,17 +53,26 @@ export function importStatements(db: Catalog) {
        bits_stored, pixel_spacing, frames, rendering_hash, status, exclusion_reason, warnings, reference_label, label_source, tags_json)
      VALUES (@seriesId, @sopUid, @contentHash, @sourcePath, @fileKind, @transferSyntax, @photometric, @rows, @cols,
        @bitsStored, @pixelSpacing, @frames, @renderingHash, @status, @exclusion, @warnings, @referenceLabel, @labelSource, @tagsJson)
-     ON CONFLICT(sop_uid) DO NOTHING`,
+     ON CONFLICT(sop_uid) DO UPDATE SET
+       series_id = excluded.series_id, content_hash = excluded.content_hash, source_path = excluded.source_path,
+       file_kind = excluded.file_kind, transfer_syntax = excluded.transfer_syntax, photometric = excluded.photometric,
+       rows = excluded.rows, cols = excluded.cols, bits_stored = excluded.bits_stored, pixel_spacing = excluded.pixel_spacing,
+       frames = excluded.frames, rendering_hash = excluded.rendering_hash, status = excluded.status,
+       exclusion_reason = excluded.exclusion_reason, warnings = excluded.warnings,
+       reference_label = coalesce(images.reference_label, excluded.reference_label),
+       label_source = coalesce(images.label_source, excluded.label_source), tags_json = excluded.tags_json
+     -- Only a copy that decodes replaces one that did not (a truncated transfer, then the full file).
+     WHERE images.exclusion_reason = 'undecodable' AND excluded.exclusion_reason IS NOT 'undecodable'`,
   );
-  const findBySop = db.prepare('SELECT id, source_path FROM images WHERE sop_uid = ?');
+  const findBySop = db.prepare('SELECT id, source_path, exclusion_reason FROM images WHERE sop_uid = ?');
   const updatePath = db.prepare('UPDATE images SET source_path = ? WHERE id = ?');
   const insertError = db.prepare('INSERT INTO import_errors (import_id, path, reason) VALUES (?, ?, ?)');
 
   const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
   return {
-    findBySop(sopUid: string): { id: number; source_path: string } | undefined {
-      return findBySop.get(sopUid) as { id: number; source_path: string } | undefined;
+    findBySop(sopUid: string): { id: number; source_path: string; exclusion_reason: string | null } | undefined {
+      return findBySop.get(sopUid) as { id: number; source_path: string; exclusion_reason: string | null } | undefined;
     },
     updatePath(id: number, path: string): void {
       updatePath.run(path, id);
@@ -71,7 +80,10 @@ export function importStatements(db: Catalog) {
     addError(importId: number, path: string, reason: string): void {
       insertError.run(importId, path, reason);
     },
-    /** Inserts the image and whatever of its hierarchy is new; returns false if the SOP UID was already there. */
+    /**
+     * Inserts the image and whatever of its hierarchy is new; returns false if the SOP UID was
+     * already there, unless the catalogued copy was undecodable and this one is not: it replaces it.
+     */
     insert(r: ImageRecord): boolean {
       const p = r.patient;
       const patientId = (upsertPatient.get({ key: p.key, name: n(p.name), sex: n(p.sex), birthDate: n(p.birthDate), age: n(p.age) }) as { id: number }).id;

@@ -6,7 +6,7 @@ import { audit } from '../catalog/openCatalog';
 import { createImport, finishImport, importStatements, type ImageRecord } from '../catalog/importRecords';
 import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
 import { importFile, type FileOutcome } from './importFile';
-import { scanRoots } from './importScan';
+import { scanRoots, type ScannedFile } from './importScan';
 import { DecodePool } from './importDecodePool';
 
 export interface ImportRunOptions {
@@ -55,6 +55,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     imported: 0,
     duplicates: 0,
     moved: 0,
+    repaired: 0,
     excluded: {},
     warnings: {},
     skipped: {},
@@ -73,8 +74,13 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   const flush = db.transaction(() => {
     for (const m of pendingMoves) st.updatePath(m.id, m.path);
     for (const r of pendingRecords) {
+      const existed = st.findBySop(r.record.image.sopUid) !== undefined;
       if (!st.insert(r.record)) {
         summary.duplicates++;
+        continue;
+      }
+      if (existed) {
+        summary.repaired++;
         continue;
       }
       summary.imported++;
@@ -110,20 +116,29 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     };
     progress(null, true);
 
+    // A catalogued copy that did not decode (a transfer cut short) does not stop a good copy.
     const claim = (sopUid: string): boolean => {
       if (claimed.has(sopUid)) return false;
       claimed.add(sopUid);
-      return st.findBySop(sopUid) === undefined;
+      const row = st.findBySop(sopUid);
+      return row === undefined || row.exclusion_reason === 'undecodable';
     };
-    const handle = (file: string, o: FileOutcome) => {
+    /** Copies of an image claimed earlier in this run, whose first copy may yet turn out undecodable. */
+    const laterCopies: ScannedFile[] = [];
+    const handle = (f: ScannedFile, o: FileOutcome) => {
+      const file = f.path;
       switch (o.kind) {
         case 'record':
           if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
           pendingRecords.push({ record: o.record, transferSyntax: o.transferSyntax, error: o.error });
           break;
         case 'known': {
-          if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
           const row = st.findBySop(o.sopUid);
+          if (!row || row.exclusion_reason === 'undecodable') {
+            laterCopies.push(f);
+            break;
+          }
+          if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
           // A catalogued image whose original is gone but which now turns up here has moved.
           if (row && row.source_path !== file && !fs.existsSync(row.source_path)) {
             pendingMoves.push({ id: row.id, path: file });
@@ -155,13 +170,24 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
         const f = files[next++]!;
         progress(f.path);
         const outcome = await importFile(f, ctx);
-        handle(f.path, outcome);
+        handle(f, outcome);
         done++;
         if (pendingRecords.length + pendingErrors.length >= batchSize) flush();
       }
     };
     await Promise.all(Array.from({ length: concurrency }, workerLoop));
     flush();
+    // The first copy of each of these is in the catalog now: a later copy gets its turn only where
+    // that one did not decode, and is otherwise the duplicate it looked like.
+    for (const f of laterCopies) {
+      if (hooks.isCancelled?.()) break;
+      const outcome = await importFile(f, { ...ctx, claim: (sopUid) => st.findBySop(sopUid)?.exclusion_reason === 'undecodable' });
+      if (outcome.kind === 'known') {
+        if (outcome.transferSyntax) bump(summary.transferSyntaxes, outcome.transferSyntax);
+        summary.duplicates++;
+      } else handle(f, outcome);
+      flush();
+    }
     if (hooks.isCancelled?.() && done < total) summary.status = 'cancelled';
     progress(null, true);
   } catch (err) {
