@@ -8,6 +8,7 @@ import { reviewHistory } from '../catalog/reviews';
 import type { Catalog } from '../catalog/openCatalog';
 import type { Services } from '../services';
 import { readRendering, renderingPath, thumbnailPath } from '../imaging/rendering';
+import type { PredictionRow } from '../model/predictStore';
 import type { GroupImpl } from './types';
 
 /** The viewer's longest side; renderings are stored at about this size. */
@@ -114,22 +115,7 @@ function tagsOf(row: ImageRow): DicomTag[] {
   return tags;
 }
 
-interface RawPrediction {
-  model_id: string;
-  model_name: string | null;
-  model_version: string | null;
-  predicted: Label;
-  p_covid: number;
-  p_normal: number;
-  p_pneumonia: number;
-  band_json: string;
-  conformal_set: string;
-  quality_json: string;
-  ood_score: number | null;
-  method: string;
-  n_samples: number;
-  created_at: string;
-}
+type RawPrediction = PredictionRow & { model_name: string | null; model_version: string | null };
 
 function predictionOf(db: Catalog, imageId: number): PredictionDetail | null {
   const p = db

@@ -32,7 +32,8 @@ export function writePrediction(db: Catalog, modelId: string, imageId: number, p
   });
 }
 
-interface PredictionRow {
+/** A `predictions` row as SQLite returns it. */
+export interface PredictionRow {
   image_id: number;
   model_id: string;
   predicted: Label;

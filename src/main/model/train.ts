@@ -11,7 +11,8 @@ import { CARD_JSON, writeCard, type EpochRecord, type ModelCard, type SplitSumma
 import { classCounts, type Sample } from './dataset';
 import { metricsBySource, predictCache, type EvalMetrics } from './evaluate';
 import { buildImageCache, type ImageCache } from './imageCache';
-import { createAdam, type TrainAdam } from './deviceAdam';
+import { createAdam } from './deviceAdam';
+import type { AdamBase } from './leanAdam';
 import { folderIO, loadLayersModel, weightBytes } from './modelFiles';
 import { PREPROCESSING_DESCRIPTION } from './preprocess';
 import { learningRateAt, PAPER_CLASS_WEIGHTS, type TrainRecipe } from './recipe';
@@ -149,7 +150,7 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
 }
 
 /** Writes Adam's moments (m then v, in trainable-weights order); returns what state.json records. */
-async function saveAdam(file: string, adam: TrainAdam, vars: tf.Variable[]): Promise<{ step: number; sizes: number[] }> {
+async function saveAdam(file: string, adam: AdamBase, vars: tf.Variable[]): Promise<{ step: number; sizes: number[] }> {
   const st = await adam.state();
   const sizes = vars.map((v) => v.size);
   const fd = fs.openSync(file, 'w');
@@ -166,7 +167,7 @@ async function saveAdam(file: string, adam: TrainAdam, vars: tf.Variable[]): Pro
   return { step: st.step, sizes };
 }
 
-function loadAdam(file: string, adam: TrainAdam, vars: tf.Variable[], step: number, sizes: number[]): void {
+function loadAdam(file: string, adam: AdamBase, vars: tf.Variable[], step: number, sizes: number[]): void {
   const buf = fs.readFileSync(file);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (sizes.length !== vars.length || buf.byteLength !== total * 8) throw new TrainError(`${file} does not match the model`);
