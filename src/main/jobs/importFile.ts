@@ -42,6 +42,8 @@ export interface ImportFileContext {
   claim(sopUid: string): boolean;
   /** Decodes and stores a DICOM rendering elsewhere (a pool of threads); in this thread if absent. */
   renderDicom?(file: string, raw: boolean): Promise<RenderOutcome>;
+  /** A JPEG/PNG file's patient id from a manifest.csv under the roots (importManifest.ts). */
+  patientOf?(file: string): string | undefined;
 }
 
 /**
@@ -156,12 +158,14 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
 /**
  * Where a raster file's patient, study and label come from: the first folder level under the
  * root is the patient, the second the study. With labels from folders, a folder named as a class
- * gives the label instead and is not a patient; the patient is then the file's stem.
+ * gives the label instead and is not a patient; the patient is then the file's stem. A patient id
+ * from a manifest wins over folders, and each of its files is then a study of its own.
  */
 export function rasterPlacement(
   file: string,
   root: string,
   labelsFromFolders: boolean,
+  manifestPatient?: string,
 ): { patientKey: string; studyKey: string; label?: Label } {
   const rel = path.relative(root, path.dirname(file));
   let levels = rel && !rel.startsWith('..') ? rel.split(path.sep) : [];
@@ -172,6 +176,7 @@ export function rasterPlacement(
     for (const name of [path.basename(root), ...levels]) label = labelFromFolderName(name) ?? label;
     levels = levels.filter((l) => labelFromFolderName(l) === undefined);
   }
+  if (manifestPatient) return { patientKey: manifestPatient, studyKey: `${manifestPatient}/${stem}`, label };
   const patientKey = levels[0] ?? stem;
   const studyKey = `${patientKey}/${levels[1] ?? ''}`;
   return { patientKey, studyKey, label };
@@ -202,7 +207,7 @@ async function importRaster(
       error = err instanceof ImagingError ? err.reason : describeThrown(err);
     }
   }
-  const place = rasterPlacement(f.path, f.root, ctx.labelsFromFolders);
+  const place = rasterPlacement(f.path, f.root, ctx.labelsFromFolders, ctx.patientOf?.(f.path));
   const studyUid = `raster:${place.studyKey}`;
   return {
     kind: 'record',

@@ -8,6 +8,7 @@ import type { ImportFileError, ImportProgress, ImportSummary } from '../../share
 import { importFile, type FileOutcome } from './importFile';
 import { scanRoots, type ScannedFile } from './importScan';
 import { DecodePool } from './importDecodePool';
+import { readManifestPatients } from './importManifest';
 
 export interface ImportRunOptions {
   db: Catalog;
@@ -104,6 +105,8 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   try {
     const { files, problems } = await scanRoots(roots);
     pendingErrors.push(...problems);
+    const manifest = readManifestPatients(files);
+    pendingErrors.push(...manifest.problems);
     const total = files.length;
     summary.scanned = total;
     let done = 0;
@@ -163,7 +166,13 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     pool = usePool ? new DecodePool() : null;
     const p = pool;
     const renderDicom = p ? (file: string, raw: boolean) => p.render(file, raw, opts.dataDir) : undefined;
-    const ctx = { dataDir: opts.dataDir, labelsFromFolders: opts.labelsFromFolders, claim, renderDicom };
+    const ctx = {
+      dataDir: opts.dataDir,
+      labelsFromFolders: opts.labelsFromFolders,
+      claim,
+      renderDicom,
+      patientOf: (file: string) => manifest.patients.get(file),
+    };
     const workerLoop = async () => {
       while (next < files.length) {
         if (hooks.isCancelled?.()) return;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { splitCsvLine } from '../csvLine';
 import { LABELS, labelFromFolderName, type Label } from '../../shared/labels';
 
 /** One labelled image on disk. `source` names the data set it came from (per-source metrics). */
@@ -52,29 +53,6 @@ function fromManifest(file: string, split: string | undefined, splitOptional: bo
     if (!label) throw new DatasetError(`${file}:${r + 1}`, `unknown label "${cols[li]}" (expected ${LABELS.join('/')})`);
     out.push({ file: path.resolve(dir, cols[fi] ?? ''), label, source });
   }
-  return out;
-}
-
-/** RFC 4180-ish: quoted fields may hold commas and doubled quotes. */
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
   return out;
 }
 
