@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_ORDER, initBackend } from '../../src/main/model/backend';
-import { probeWebGpu } from '../../src/main/model/webgpuAdapter';
+import { gpuName, probeWebGpu } from '../../src/main/model/webgpuAdapter';
 
 describe('backend selection', () => {
   it('prefers tfjs-node-gpu, then WebGPU, then tfjs-node, wasm and cpu', () => {
@@ -24,5 +24,15 @@ describe('backend selection', () => {
     } else {
       console.log(`WebGPU adapter found: ${JSON.stringify(probe.adapter)}`);
     }
+  });
+
+  it('names the GPU by its device, with vendor and architecture where Dawn gives them', () => {
+    // As Dawn reported the H200 on the GPU check (bench/results/h200-webgpu-2026-11-26).
+    const h200 = { vendor: 'nvidia', architecture: '', device: 'nvidia-h200', description: 'NVIDIA: 580.159.04 580.159.4.0' };
+    expect(gpuName(h200)).toBe('nvidia-h200 (nvidia)');
+    expect(gpuName({ vendor: 'intel', architecture: 'gen-12lp', device: '', description: 'Intel(R) Iris(R) Xe Graphics' })).toBe(
+      'Intel(R) Iris(R) Xe Graphics (intel, gen-12lp)',
+    );
+    expect(gpuName({ vendor: 'apple', architecture: '', device: '', description: '' })).toBe('apple');
   });
 });

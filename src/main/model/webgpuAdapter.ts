@@ -53,7 +53,13 @@ export async function probeWebGpu(): Promise<WebGpuProbe> {
   }
 }
 
-/** A human name for the status bar and the training view. */
+/**
+ * A human name for the status bar and the training view: the device, else the description, then
+ * vendor and architecture. Dawn on NVIDIA/Vulkan gives device 'nvidia-h200', an empty
+ * architecture and the driver version as the description (seen on the GPU check).
+ */
 export function gpuName(a: GpuAdapterInfo): string {
-  return [a.vendor, a.description || a.device, a.architecture && `(${a.architecture})`].filter(Boolean).join(' ');
+  const name = a.device || a.description || a.vendor;
+  const extra = [a.vendor !== name && a.vendor, a.architecture].filter(Boolean).join(', ');
+  return extra ? `${name} (${extra})` : name;
 }
