@@ -3,7 +3,8 @@
  * 80×80 input after a warm-up, single-image latency and RSS, for zhong2020 and the compact default;
  * then inference of the default with a pool of worker threads, one wasm backend each (tfjs runs
  * wasm single-threaded in Node, so cores are used by more backends, not more threads).
- * Run: npm run bench:model   (BENCH_ARCHS=zhongSlim to skip the slow one; BENCH_WORKERS=2)
+ * Run: npm run bench:model   (BENCH_ARCHS=zhongSlim to skip the slow one; BENCH_WORKERS=2;
+ * BENCH_TRAIN_STEPS=20 for more timed training steps on a GPU)
  * Prints one JSON object as the last line.
  */
 import os from 'node:os';
@@ -59,7 +60,7 @@ async function measure(arch: ArchitectureName): Promise<Record<string, number>> 
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // zhong2020 on a CPU backend takes seconds a step: fewer timed steps there.
   const slow = arch === 'zhong2020' && ['wasm', 'cpu'].includes(tf.getBackend());
-  const trainStep = await timeIt(slow ? 2 : 5, async () => {
+  const trainStep = await timeIt(Number(process.env.BENCH_TRAIN_STEPS ?? (slow ? 2 : 5)), async () => {
     const cost = adam.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)!;
     await cost.data();
     cost.dispose();
