@@ -8,13 +8,6 @@ export interface AdamState {
   v: Record<string, Float32Array>;
 }
 
-/** A variable and its gradient in one step. */
-export interface AdamItem {
-  name: string;
-  variable: tf.Variable;
-  grad: tf.Tensor;
-}
-
 /** One Adam step's constants: learning rate and the two bias corrections. */
 export interface AdamStep {
   lr: number;
@@ -44,8 +37,8 @@ export abstract class AdamBase extends tf.Optimizer {
     return (this.constructor as unknown as { className: string }).className;
   }
 
-  /** One step over every variable that has a gradient. */
-  protected abstract update(items: AdamItem[], k: AdamStep): void;
+  /** One variable's update with its gradient. */
+  protected abstract update(name: string, variable: tf.Variable, grad: tf.Tensor, k: AdamStep): void;
 
   abstract state(): AdamState | Promise<AdamState>;
 
@@ -58,12 +51,10 @@ export abstract class AdamBase extends tf.Optimizer {
     this.step++;
     const k = { lr: this.learningRate, bc1: 1 - this.beta1 ** this.step, bc2: 1 - this.beta2 ** this.step };
     const variables = tf.engine().registeredVariables;
-    const items: AdamItem[] = [];
     for (const { name, tensor: grad } of list) {
       const variable = variables[name];
-      if (variable && grad != null) items.push({ name, variable, grad });
+      if (variable && grad != null) this.update(name, variable, grad, k);
     }
-    this.update(items, k);
     this.incrementIterations();
   }
 
@@ -83,11 +74,7 @@ export class LeanAdam extends AdamBase {
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
 
-  protected update(items: AdamItem[], k: AdamStep): void {
-    for (const it of items) this.updateOne(it, k);
-  }
-
-  private updateOne({ name, variable, grad }: AdamItem, { lr, bc1, bc2 }: AdamStep): void {
+  protected update(name: string, variable: tf.Variable, grad: tf.Tensor, { lr, bc1, bc2 }: AdamStep): void {
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const n = variable.size;
     let m = this.m.get(name);
