@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The GPU check, on the lent GPU machine (see bench/gpu-prepare.sh), in one call of under 10 min:
-#   1. WebGPU (Dawn, Vulkan underneath) training gradients against cpu        ≤ 60 s
+#   1. WebGPU (Dawn, Vulkan underneath) training gradients against cpu, stock and with the
+#      opt-in matmul filter gradient, and bench/model with each                ≤ 4 × 60 s
 #   2. the paper's zhong2020 reproduction on WebGPU (bench/gpuRepro.ts), bounded by a deadline
 #   3. bench/model on WebGPU for both architectures                           the rest, ≥ 80 s
-# Writes JSON and logs to $OUT; every step has a time limit.
+# Writes JSON to $OUT and every step's stderr to $OUT/logs.txt (a device call returns at most 8
+# files); every step has a time limit.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 G="$PWD/.gpu"
@@ -34,17 +36,26 @@ PACK=/tmp/cxr3.pack
 
 cd "$G"
 export CXR_BACKEND=webgpu
-timeout 60 "$NODE" gradCheck.mjs > "$OUT/grad-check.json" 2> "$OUT/grad-check.log"
+timeout 60 "$NODE" gradCheck.mjs > "$OUT/grad-check.json" 2>> "$OUT/logs.txt"
 echo "grad-check exit $? at ${SECONDS}s" >> "$OUT/machine.txt"
+# The opt-in filter gradient as matrix products (webgpuKernels.ts): its gradients, and its speed
+# beside the stock kernel's (one line each, stock first), before the reproduction takes the rest.
+CXR_GPU_CONV_GRAD=matmul timeout 60 "$NODE" gradCheck.mjs > "$OUT/grad-check-matmul.json" 2>> "$OUT/logs.txt"
+echo "grad-check (matmul filter gradient) exit $? at ${SECONDS}s" >> "$OUT/machine.txt"
+for mode in stock matmul; do
+  CXR_GPU_CONV_GRAD=$mode BENCH_WORKERS=0 BENCH_TRAIN_STEPS=20 timeout 60 "$NODE" model.mjs >> "$OUT/conv-grad-stock-vs-matmul.jsonl" 2>> "$OUT/logs.txt"
+  echo "bench ($mode filter gradient) exit $? at ${SECONDS}s" >> "$OUT/machine.txt"
+done
 
 # The reproduction may start no epoch that would end later than 80 s before the end.
 REPRO_DEADLINE_S=$(($(left) - 80)) timeout $(($(left) - 80 + 30)) "$NODE" gpuRepro.mjs train "$PACK" /tmp/repro-model \
-  > "$OUT/repro.jsonl" 2> "$OUT/repro.log"
+  > "$OUT/repro.jsonl" 2>> "$OUT/logs.txt"
 echo "repro exit $? at ${SECONDS}s" >> "$OUT/machine.txt"
 
-BENCH_WORKERS=0 timeout $(($(left) > 20 ? $(left) : 20)) "$NODE" model.mjs > "$OUT/bench-model-webgpu.json" 2> "$OUT/bench-model-webgpu.log"
+BENCH_WORKERS=0 timeout $(($(left) > 20 ? $(left) : 20)) "$NODE" model.mjs > "$OUT/bench-model-webgpu.json" 2>> "$OUT/logs.txt"
 echo "bench exit $? at ${SECONDS}s" >> "$OUT/machine.txt"
 cat "$OUT/machine.txt"
-tail -n 3 "$OUT/grad-check.log" "$OUT/repro.log" "$OUT/bench-model-webgpu.log"
-tail -n 1 "$OUT/grad-check.json" "$OUT/bench-model-webgpu.json"
+tail -n 12 "$OUT/logs.txt"
+tail -n 1 "$OUT/grad-check.json" "$OUT/grad-check-matmul.json" "$OUT/bench-model-webgpu.json"
+cut -c1-400 "$OUT/conv-grad-stock-vs-matmul.jsonl"
 tail -c 1500 "$OUT/repro.jsonl"

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { probeWebGpu, type GpuAdapterInfo } from './webgpuAdapter';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { registerConvFilterGradByMatMul } from './webgpuKernels';
 
 /** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -53,6 +54,7 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 }
 
 let webgpuAdapter: GpuAdapterInfo | undefined;
+let convGradSwapped = false;
 
 async function tryWebGpu(): Promise<void> {
   const probe = await probeWebGpu();
@@ -64,6 +66,11 @@ async function tryWebGpu(): Promise<void> {
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu backend failed to initialise');
   webgpuAdapter = probe.adapter;
+  // Opt-in until measured on a GPU (webgpuKernels.ts): the filter gradient as matrix products.
+  if (process.env.CXR_GPU_CONV_GRAD === 'matmul' && !convGradSwapped) {
+    registerConvFilterGradByMatMul('webgpu');
+    convGradSwapped = true;
+  }
 }
 
 async function tryWasm(): Promise<void> {
