@@ -12,6 +12,7 @@ export default defineConfig({
           importDecodeWorker: resolve(import.meta.dirname, 'src/main/jobs/importDecodeWorker.ts'),
           predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
           trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
+          gradientPeerWorker: resolve(import.meta.dirname, 'src/main/model/gradientPeerWorker.ts'),
           trainingWorker: resolve(import.meta.dirname, 'src/main/training/trainingWorker.ts'),
         },
       },

@@ -28,12 +28,19 @@ function intOption(values: Record<string, unknown>, key: string, fallback: numbe
   return n;
 }
 
+/** `--workers`: auto (default), 1 or 2 wasm backends training data-parallel. */
+function workersOption(v: unknown): number | 'auto' {
+  if (v === undefined || v === 'auto') return 'auto';
+  if (v === '1' || v === '2') return Number(v);
+  throw new UsageError(`--workers must be auto, 1 or 2, got ${String(v)}`);
+}
+
 export const train: Command = {
   summary: 'train a model (zhong2020 or the compact default) with the paper recipe in a worker thread',
   usage:
     'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch zhong2020|zhongSlim] ' +
     '[--epochs N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
-    '[--resume] [--activate] [--deadline <ISO time>] [--json]\n' +
+    '[--resume] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
     '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
     '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
   options: {
@@ -52,6 +59,7 @@ export const train: Command = {
     activate: { type: 'boolean', default: false },
     name: { type: 'string' },
     deadline: { type: 'string' },
+    workers: { type: 'string' },
     ...fromCatalogOptions,
   },
   async run(ctx, values) {
@@ -120,6 +128,7 @@ export const train: Command = {
         outDir,
         resume: Boolean(values.resume),
         deadline,
+        workers: workersOption(values.workers),
         name: typeof values.name === 'string' ? values.name : undefined,
         risks: defaultRisks(trainSamples.map((s) => s.source)),
       },

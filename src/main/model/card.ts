@@ -37,7 +37,8 @@ export interface ModelCard {
   history: EpochRecord[];
   valMetrics: EvalMetrics | null;
   valMetricsBySource: Record<string, EvalMetrics>;
-  backend: { name: string; threads: number; simd: boolean };
+  /** `workers`: backends that trained it data-parallel (absent: one). */
+  backend: { name: string; threads: number; simd: boolean; workers?: number };
   date: string;
   parent: string | null;
   /** Known limits a clinician must read (shortcut risks, data gaps). */

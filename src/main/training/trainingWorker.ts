@@ -56,6 +56,8 @@ async function run(): Promise<void> {
       version: input.version,
       parent: input.baseline?.id ?? null,
       risks: input.risks,
+      // Both cores where that pays (a compact model on wasm): retraining on a laptop without a GPU.
+      workers: 'auto',
     },
     { onEvent: (event) => post({ type: 'event', event }), isCancelled: () => cancelled },
   );
