@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +63,26 @@ describe('data-parallel training with a gradient peer', () => {
     expect(Number.isFinite(a.history[0]!.loss)).toBe(true);
     expect(b.history[0]!.loss).toBe(a.history[0]!.loss);
     expect(readCard(a.outDir!).backend.workers).toBe(2);
+  });
+
+  it('goes on alone when the peer fails mid-run: the run completes and nothing is lost', async () => {
+    const input = { train: fewPerClass('train', 8), val: fewPerClass('val', 4) };
+    const real = GradientPeer.prototype.compute;
+    let calls = 0;
+    const spy = vi.spyOn(GradientPeer.prototype, 'compute').mockImplementation(function (this: GradientPeer, ...args) {
+      calls++;
+      return calls === 2 ? Promise.reject(new Error('peer thread died')) : real.apply(this, args);
+    });
+    try {
+      const r = await trainModel(input, { recipe: paperRecipe('zhongSlim', { epochs: 1, batchSize: 8, seed: 5 }), outDir: path.join(dir, 'c'), workers: 2 });
+      expect(r.status).toBe('completed');
+      expect(Number.isFinite(r.history[0]!.loss)).toBe(true);
+      // Three batches: the first with the peer, the second's failure, then no more peer calls.
+      expect(calls).toBe(2);
+      expect(readCard(r.outDir!).valMetrics?.n).toBe(12);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('is used on wasm for compact models with two cores, never for the 63M-weight model on auto', () => {

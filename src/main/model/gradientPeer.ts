@@ -88,7 +88,12 @@ export class GradientPeer {
       worker.once('error', reject);
     });
     worker.postMessage({ type: 'init', arch } satisfies PeerRequest);
-    await ready;
+    try {
+      await ready;
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    }
     return new GradientPeer(worker);
   }
 

@@ -13,7 +13,7 @@ import { classCounts, type Sample } from './dataset';
 import { metricsBySource, predictCache, type EvalMetrics } from './evaluate';
 import { buildImageCache, type ImageCache } from './imageCache';
 import { createAdam } from './deviceAdam';
-import { batchLoss, GradientPeer, type HalfBatch } from './gradientPeer';
+import { batchLoss, GradientPeer, type HalfBatch, type PeerResult } from './gradientPeer';
 import type { AdamBase } from './leanAdam';
 import { folderIO, loadLayersModel, weightBytes } from './modelFiles';
 import { PREPROCESSING_DESCRIPTION } from './preprocess';
@@ -255,6 +255,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
   const realRandom = Math.random;
   Math.random = seededRandom(recipe.seed * 7919 + 17);
   let peer: GradientPeer | null = null;
+  let trainedWithPeer = false;
   try {
     const model = arch.build();
     const vars = trainableVariables(model);
@@ -340,7 +341,13 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         accT = tf.keep(r.accuracy);
         return r.loss;
       }, vars);
-      const theirs = await remote;
+      let theirs: PeerResult;
+      try {
+        theirs = await remote;
+      } catch (err) {
+        tf.dispose([value, accT!, ...Object.values(grads)]);
+        throw err;
+      }
       // Each half's loss is its mean: the batch's gradient is their size-weighted average.
       const fa = mA / batch.m;
       const avg = Object.fromEntries(
@@ -354,6 +361,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
     };
     if (dataParallel(opts.workers, backend.name, model.countParams(), os.availableParallelism())) {
       peer = await GradientPeer.start(recipe.architecture);
+      trainedWithPeer = true;
     }
 
     let stoppedEarly = false;
@@ -390,8 +398,17 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
           wBuf[i] = weights[yIdx[i]!]!;
         }
         const batch: HalfBatch = { x: xBuf, labels: yIdx, weights: wBuf, m };
-        const { loss, acc } =
-          peer && m >= 2 ? await parallelStep(peer, batch, recipe.seed * 1_000_003 + epoch * 10_007 + b) : await localStep(batch);
+        let step: { loss: number; acc: number } | null = null;
+        if (peer && m >= 2) {
+          try {
+            step = await parallelStep(peer, batch, recipe.seed * 1_000_003 + epoch * 10_007 + b);
+          } catch {
+            // The peer's thread died: this batch and the rest run on this thread, nothing is lost.
+            await peer.close();
+            peer = null;
+          }
+        }
+        const { loss, acc } = step ?? (await localStep(batch));
         if (!Number.isFinite(loss)) throw new TrainError(`loss became ${loss} at epoch ${epoch}, batch ${b}`);
         lossSum += loss * m;
         accSum += acc * m;
@@ -486,7 +503,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       history: state.history,
       valMetrics: state.bestMetrics,
       valMetricsBySource: state.bestBySource,
-      backend: { name: backend.name, threads: backend.threads, simd: backend.simd, ...(peer ? { workers: 2 } : {}) },
+      backend: { name: backend.name, threads: backend.threads, simd: backend.simd, ...(trainedWithPeer ? { workers: 2 } : {}) },
       date: new Date().toISOString(),
       parent: opts.parent ?? null,
       risks: opts.risks ?? [],
