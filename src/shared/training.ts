@@ -94,6 +94,8 @@ export interface EpochPoint {
 export interface TrainingBackend {
   name: string;
   gpu: string | null;
+  /** CPU backends training data-parallel (gradientPeer.ts); absent or 1: one. */
+  workers?: number;
 }
 
 /** One `training.progress` event: the run's phase, plus the batch or epoch that just finished. */

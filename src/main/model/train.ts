@@ -60,10 +60,12 @@ export interface TrainOptions {
   workers?: number | 'auto';
 }
 
-/** A batch's progress: the IPC contract's BatchPoint plus the backend that ran it. */
+/** A batch's progress: the IPC contract's BatchPoint plus the backend that ran it, on how many threads. */
 export interface BatchEvent extends BatchPoint {
   type: 'batch';
   backend: string;
+  /** 2 while a gradient peer shares the batches. */
+  workers: number;
 }
 export interface EpochEvent {
   type: 'epoch';
@@ -426,6 +428,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
           imgPerS: seen / secs,
           etaS: eta(epoch, b + 1),
           backend: backend.name,
+          workers: peer ? 2 : 1,
         });
         // Yield so a worker sees its cancel message between batches.
         await new Promise((r) => setImmediate(r));

@@ -206,6 +206,7 @@ export class TrainingService {
               this.progress(run, { cache: { done: e.done, total: e.total, split: e.split } });
             } else if (e.type === 'batch') {
               run.phase = 'training';
+              if (run.backend) run.backend.workers = e.workers;
               const point: BatchPoint = { epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, imgPerS: e.imgPerS, etaS: e.etaS };
               run.batches.push(point);
               if (run.batches.length > MAX_BATCH_POINTS) run.batches = run.batches.filter((_, i) => i % 2 === 0);
