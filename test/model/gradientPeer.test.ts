@@ -30,7 +30,6 @@ describe('data-parallel training with a gradient peer', () => {
       x: tf.randomUniform([m * px], 0, 1, 'float32', 11).dataSync() as Float32Array,
       labels: Int32Array.from([0, 1, 2, 1]),
       weights: Float32Array.from([10, 3, 1, 3]),
-      m,
     };
     // Inference mode: no dropout, so both threads compute exactly the same function.
     const { value, grads } = tf.variableGrads(() => batchLoss(model, batch, spec.inputSize, spec.channels, 0.12, false).loss, vars);

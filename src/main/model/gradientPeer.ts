@@ -17,7 +17,6 @@ export interface HalfBatch {
   labels: Int32Array;
   /** Per-image class weight. */
   weights: Float32Array;
-  m: number;
 }
 
 export interface PeerResult {
@@ -42,7 +41,7 @@ export function batchLoss(
   training: boolean,
 ): { loss: tf.Scalar; accuracy: tf.Scalar } {
   return tf.tidy(() => {
-    const x = tf.tensor4d(batch.x, [batch.m, crop, crop, channels]);
+    const x = tf.tensor4d(batch.x, [batch.labels.length, crop, crop, channels]);
     const labels = tf.tensor1d(batch.labels, 'int32');
     const k = model.outputs[0]!.shape[1]!;
     const y = tf.add(tf.mul(tf.oneHot(labels, k).toFloat(), 1 - labelSmoothing), labelSmoothing / k);

@@ -328,15 +328,15 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
     };
     /** One Adam step on the gradients of both halves, the second computed by the peer meanwhile. */
     const parallelStep = async (p: GradientPeer, batch: HalfBatch, seed: number): Promise<{ loss: number; acc: number }> => {
-      const mA = Math.ceil(batch.m / 2);
+      const m = batch.labels.length;
+      const mA = Math.ceil(m / 2);
       const part = (from: number, to: number): HalfBatch => ({
         x: batch.x.slice(from * px, to * px),
         labels: batch.labels.slice(from, to),
         weights: batch.weights.slice(from, to),
-        m: to - from,
       });
       const now = await Promise.all(vars.map(async (v) => (await v.data()) as Float32Array));
-      const remote = p.compute(now, part(mA, batch.m), ls, true, seed);
+      const remote = p.compute(now, part(mA, m), ls, true, seed);
       let accT: tf.Scalar | undefined;
       const { value, grads } = adam.computeGradients(() => {
         const r = batchLoss(model, part(0, mA), crop, arch.channels, ls, true);
@@ -351,7 +351,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         throw err;
       }
       // Each half's loss is its mean: the batch's gradient is their size-weighted average.
-      const fa = mA / batch.m;
+      const fa = mA / m;
       const avg = Object.fromEntries(
         vars.map((v, i) => [v.name, tf.tidy(() => tf.add(tf.mul(grads[v.name]!, fa), tf.mul(tf.tensor(theirs.grads[i]!, v.shape), 1 - fa)))]),
       );
@@ -399,7 +399,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
           yIdx[i] = trainCache.labels[s]!;
           wBuf[i] = weights[yIdx[i]!]!;
         }
-        const batch: HalfBatch = { x: xBuf, labels: yIdx, weights: wBuf, m };
+        const batch: HalfBatch = { x: xBuf, labels: yIdx, weights: wBuf };
         let step: { loss: number; acc: number } | null = null;
         if (peer && m >= 2) {
           try {
