@@ -1,19 +1,17 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { rendererConfig } from './vite.renderer.config';
+import { WORKERS } from './src/main/workers/registry';
 
 export default defineConfig({
   main: {
     build: {
       rollupOptions: {
         input: {
-          index: resolve(import.meta.dirname, 'src/main/index.ts'),
-          importWorker: resolve(import.meta.dirname, 'src/main/jobs/importWorker.ts'),
-          importDecodeWorker: resolve(import.meta.dirname, 'src/main/jobs/importDecodeWorker.ts'),
-          predictWorker: resolve(import.meta.dirname, 'src/main/model/predictWorker.ts'),
-          trainWorker: resolve(import.meta.dirname, 'src/main/model/trainWorker.ts'),
-          gradientPeerWorker: resolve(import.meta.dirname, 'src/main/model/gradientPeerWorker.ts'),
-          trainingWorker: resolve(import.meta.dirname, 'src/main/training/trainingWorker.ts'),
+          index: resolve(import.meta.dirname, 'src/main/app/index.ts'),
+          ...Object.fromEntries(
+            Object.entries(WORKERS).map(([name, file]) => [`${name}.worker`, resolve(import.meta.dirname, 'src/main', file)]),
+          ),
         },
       },
     },

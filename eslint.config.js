@@ -19,7 +19,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'Only src/main/index.ts, src/main/ipc.ts and src/preload may import electron.' }] },
+        { paths: [{ name: 'electron', message: 'Only src/main/app/index.ts, src/main/app/ipc.ts and src/preload may import electron.' }] },
       ],
       // Formatting is prettier's job; these vue rules fight it.
       'vue/max-attributes-per-line': 'off',
@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/main/index.ts', 'src/main/ipc.ts', 'src/preload/**', 'test/e2e/electron*.test.ts'],
+    files: ['src/main/app/index.ts', 'src/main/app/ipc.ts', 'src/preload/**', 'test/e2e/electron*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

@@ -6,9 +6,9 @@
  * Prints one JSON object as the last line.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/model/backend';
-import { ARCHITECTURES, type ArchitectureName } from '../src/main/model/architectures';
-import { Predictor } from '../src/main/model/predictImages';
+import { initBackend } from '../src/main/tfjs/backend';
+import { ARCHITECTURES, type ArchitectureName } from '../src/main/models/architectures';
+import { Predictor } from '../src/main/inference/predictor';
 
 const B = 16;
 

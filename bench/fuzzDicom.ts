@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { DecodePool } from '../src/main/jobs/importDecodePool';
+import { DecodePool } from '../src/main/import/decodePool';
 import { loadSample, runFuzz } from '../test/reliability/dicomMutations';
 
 const { values } = parseArgs({

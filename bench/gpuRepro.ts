@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LABELS } from '../src/shared/labels';
-import { ARCHITECTURES } from '../src/main/model/architectures';
-import { listSamples, type Sample } from '../src/main/model/dataset';
-import { buildImageCache, type ImageCache } from '../src/main/model/imageCache';
-import { paperRecipe } from '../src/main/model/recipe';
-import { trainModel } from '../src/main/model/train';
+import { ARCHITECTURES } from '../src/main/models/architectures';
+import { listSamples, type Sample } from '../src/main/datasets/dataset';
+import { buildImageCache, type ImageCache } from '../src/main/datasets/imageCache';
+import { paperRecipe } from '../src/main/training/recipe';
+import { trainModel } from '../src/main/training/trainModel';
 
 const ARCH = 'zhong2020';
 const MAGIC = 'CXRPACK1';

@@ -6,7 +6,7 @@
  * (float32 on a GPU reorders sums, so the bound is relative to the largest gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/model/backend';
+import { initBackend } from '../src/main/tfjs/backend';
 
 type Case = { name: string; inputs: () => tf.Tensor[]; f: (...xs: tf.Tensor[]) => tf.Tensor };
 

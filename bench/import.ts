@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openCatalog } from '../src/main/catalog/openCatalog';
-import { runImport } from '../src/main/jobs/importRun';
-import { importFile } from '../src/main/jobs/importFile';
-import { DecodePool } from '../src/main/jobs/importDecodePool';
-import { parseDicom } from '../src/main/imaging/parseDicom';
-import { readDicomTags } from '../src/main/imaging/dicomTags';
-import { transferSyntaxInfo } from '../src/main/imaging/transferSyntax';
+import { runImport } from '../src/main/import/importRun';
+import { importFile } from '../src/main/import/importFile';
+import { DecodePool } from '../src/main/import/decodePool';
+import { parseDicom } from '../src/main/imaging/dicom/parseDicom';
+import { readDicomTags } from '../src/main/imaging/dicom/dicomTags';
+import { transferSyntaxInfo } from '../src/main/imaging/dicom/transferSyntax';
 
 const SHARED = path.resolve(import.meta.dirname, '../../shared/data');
 const JPEGS = Number(process.env.BENCH_JPEGS ?? 500);

@@ -10,10 +10,11 @@
 import os from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/model/backend';
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, type ArchitectureName } from '../src/main/model/architectures';
-import { createAdam } from '../src/main/model/deviceAdam';
-import { startWorker } from '../src/main/jobs/workerScript';
+import { initBackend } from '../src/main/tfjs/backend';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, type ArchitectureName } from '../src/main/models/architectures';
+import { createAdam } from '../src/main/training/deviceAdam';
+import { fileURLToPath } from 'node:url';
+import { startSourceWorker } from '../src/main/workers/startWorker';
 
 const BATCH = 32;
 
@@ -93,7 +94,7 @@ async function measure(arch: ArchitectureName): Promise<Record<string, number>> 
 const round = (v: number): number => Math.round(v * 10) / 10;
 
 async function pool(arch: ArchitectureName, workers: number, seconds: number): Promise<number> {
-  const ws = Array.from({ length: workers }, () => startWorker(import.meta.url, './model', { workerData: { arch, seconds } }));
+  const ws = Array.from({ length: workers }, () => startSourceWorker(fileURLToPath(import.meta.url), { workerData: { arch, seconds } }));
   const rates = await Promise.all(
     ws.map(
       (w) =>

@@ -7,10 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listSamples } from '../src/main/model/dataset';
-import { paperRecipe } from '../src/main/model/recipe';
-import { trainModel } from '../src/main/model/train';
-import type { ArchitectureName } from '../src/main/model/architectures';
+import { listSamples } from '../src/main/datasets/dataset';
+import { paperRecipe } from '../src/main/training/recipe';
+import { trainModel } from '../src/main/training/trainModel';
+import type { ArchitectureName } from '../src/main/models/architectures';
 
 process.env.CXR_BACKEND ??= 'wasm';
 const data = path.resolve(import.meta.dirname, '../../shared/data/cxr3');

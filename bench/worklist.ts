@@ -9,7 +9,7 @@ import path from 'node:path';
 import { openCatalog } from '../src/main/catalog/openCatalog';
 import { queryWorklist, worklistCounts } from '../src/main/catalog/worklist';
 import { DEFAULT_SORT, type WorklistFilters, type WorklistSort } from '../src/shared/worklist';
-import { seedCatalog } from '../test/worklist/seedCatalog';
+import { seedCatalog } from '../test/helpers/seedCatalog';
 
 const N = Number(process.env.BENCH_ROWS ?? 100_000);
 const REPEATS = 30;

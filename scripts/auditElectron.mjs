@@ -16,15 +16,15 @@ const electronVersion = require(path.join(root, 'package.json')).devDependencies
 
 /** issue@file: why it stays open (README, "Electron security checklist"). */
 const ACCEPTED = {
-  'CONTEXT_ISOLATION_JS_CHECK@src/main/index.ts':
+  'CONTEXT_ISOLATION_JS_CHECK@src/main/app/index.ts':
     'the options come from windowOptions() (contextIsolation: true), which the static scan cannot follow; windowChecklist.test.ts guards it',
-  'SANDBOX_JS_CHECK@src/main/index.ts':
+  'SANDBOX_JS_CHECK@src/main/app/index.ts':
     'sandbox: true comes from windowOptions() and app.enableSandbox(); windowChecklist.test.ts guards it',
-  'NODE_INTEGRATION_JS_CHECK@src/main/index.ts':
+  'NODE_INTEGRATION_JS_CHECK@src/main/app/index.ts':
     'nodeIntegration: false comes from windowOptions(); windowChecklist.test.ts guards it',
-  'AUXCLICK_JS_CHECK@src/main/index.ts':
+  'AUXCLICK_JS_CHECK@src/main/app/index.ts':
     'a middle click can only ask for a new window, and setWindowOpenHandler denies every one; windowChecklist.test.ts guards it',
-  'REMOTE_MODULE_JS_CHECK@src/main/index.ts': 'the remote module is gone from Electron since 14; the scan assumes an old version when it cannot tell',
+  'REMOTE_MODULE_JS_CHECK@src/main/app/index.ts': 'the remote module is gone from Electron since 14; the scan assumes an old version when it cannot tell',
   'CSP_GLOBAL_CHECK@src/renderer/index.html':
     "style-src allows 'unsafe-inline' for Vue's style bindings; scripts stay 'self' only (windowChecklist.test.ts)",
 };

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import path from 'node:path';
-import { createServices, defaultDataDir, type Services } from '../main/services';
+import { createServices, defaultDataDir, type Services } from '../main/services/services';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 

@@ -27,6 +27,8 @@ export interface PredictionDetail {
   probabilities: Record<Label, number>;
   bands: Record<Label, Band>;
   conformalSet: Label[];
+  /** The coverage the model's conformal sets were calibrated for (0.9 = 90 %); null when they were not. */
+  conformalCoverage: number | null;
   quality: string[];
   oodScore: number | null;
   method: string;

@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openApp, screenshot, type AppSession } from './harness';
-import { createServices, type Services } from '../../src/main/services';
-import { registerModel } from '../../src/main/model/registry';
-import { saveTinyModel } from '../confidence/catalogFixture';
-import { tinyBranchedModel } from '../confidence/tinyModels';
+import { createServices, type Services } from '../../src/main/services/services';
+import { registerModel } from '../../src/main/models/registry';
+import { saveTinyModel } from '../helpers/catalogFixture';
+import { tinyBranchedModel } from '../helpers/tinyModels';
 import { SHARED_DATA } from '../helpers/tempServices';
 
 const VAL = path.join(SHARED_DATA, 'cxr3/images/val');

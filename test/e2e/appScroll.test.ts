@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import os, { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { openApp, screenshot, type AppSession } from './harness';
-import { createServices, type Services } from '../../src/main/services';
+import { createServices, type Services } from '../../src/main/services/services';
 import { openCatalog } from '../../src/main/catalog/openCatalog';
 import { migrations } from '../../src/main/catalog/schema';
-import { seedCatalog } from '../worklist/seedCatalog';
+import { seedCatalog } from '../helpers/seedCatalog';
 
 const ROWS = Number(process.env.CXR_SCROLL_ROWS ?? 100_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-e2e-scroll-'));

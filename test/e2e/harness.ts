@@ -3,8 +3,8 @@ import path from 'node:path';
 import { build as esbuild } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-import { createHandlers, handlerFor } from '../../src/main/handlers';
-import type { Services } from '../../src/main/services';
+import { createHandlers, handlerFor } from '../../src/main/ipc/handlers';
+import type { Services } from '../../src/main/services/services';
 
 /** Screenshots land here (gitignored). */
 export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { openApp, screenshot, type AppSession } from './harness';
 import { tempServices } from '../helpers/tempServices';
-import { createHandlers } from '../../src/main/handlers';
+import { createHandlers } from '../../src/main/ipc/handlers';
 
 const services = tempServices('cxr-e2e-shell-');
 let app: AppSession;

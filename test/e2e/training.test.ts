@@ -3,9 +3,9 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, screenshot, type AppSession } from './harness';
 import { tempServices } from '../helpers/tempServices';
-import { importLabelled, installBaseModel, labelledValFolder } from '../training/fixtures';
+import { importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
 import { trainingService } from '../../src/main/training/trainingService';
-import { repredictService } from '../../src/main/training/repredict';
+import { repredictService } from '../../src/main/inference/repredict';
 import type { TrainingDone } from '../../src/shared/training';
 
 const services = tempServices('cxr-e2e-training-');
@@ -89,7 +89,7 @@ describe('retraining from the UI in Chromium', () => {
     const p99 = sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
     console.log(`system.info from the page during training: n=${sorted.length} p50=${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms p99=${p99.toFixed(1)} ms max=${sorted.at(-1)!.toFixed(1)} ms`);
     expect(sorted.length).toBeGreaterThan(20);
-    // The < 100 ms bound on main's own answer is asserted in test/training/trainingRun.test.ts
+    // The < 100 ms bound on main's own answer is asserted in src/main/training/__tests__/trainingRun.test.ts
     // (handler map, no browser). From the page the figure also holds Chromium's and CDP's share of
     // two shared, loaded cores; a training loop on main would block for whole batches (seconds).
     expect(p99).toBeLessThan(1000);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServices, type Services } from '../../src/main/services';
+import { createServices, type Services } from '../../src/main/services/services';
 
 /** Real services over a real SQLite catalog in a fresh temp folder. */
 export function tempServices(prefix = 'cxr-test-'): Services & { cleanup(): void } {

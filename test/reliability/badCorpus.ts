@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import sharp from 'sharp';
 import type { ExclusionReason } from '../../src/shared/import';
-import { dicomParser } from '../../src/main/imaging/parseDicom';
+import { dicomParser } from '../../src/main/imaging/dicom/parseDicom';
 import {
   concat,
   element,

@@ -7,8 +7,8 @@
  *
  * CXR_DEFAULT_MODEL_DIR names the stand-in shipped model, as in the parent.
  */
-import { createServices } from '../../src/main/services';
-import { runPredictJob } from '../../src/main/model/predictJob';
+import { createServices } from '../../src/main/services/services';
+import { runPredictJob } from '../../src/main/inference/predictJob';
 import { trainingService } from '../../src/main/training/trainingService';
 import { trainingConfig, type TrainingProgress } from '../../src/shared/training';
 import type { PredictProgress } from '../../src/shared/predict';

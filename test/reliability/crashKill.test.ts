@@ -3,19 +3,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServices, type Services } from '../../src/main/services';
+import { createServices, type Services } from '../../src/main/services/services';
 import { setSetting } from '../../src/main/catalog/openCatalog';
 import { submitReview } from '../../src/main/catalog/reviews';
-import { runPredictJob } from '../../src/main/model/predictJob';
-import { runImport } from '../../src/main/jobs/importRun';
+import { runPredictJob } from '../../src/main/inference/predictJob';
+import { runImport } from '../../src/main/import/importRun';
 import { stagingRoot, trainingService } from '../../src/main/training/trainingService';
 import { trainingConfig } from '../../src/shared/training';
 import { LABELS } from '../../src/shared/labels';
-import { CXR3_VAL, importLabelled, installBaseModel, labelledValFolder } from '../training/fixtures';
+import { CXR3_VAL, importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
 
 /**
  * kill -9 of a child process in the middle of each long write: an import (extending
- * test/import/importCrash.test.ts with reviews and an active model that must survive), a
+ * src/main/import/__tests__/importCrash.test.ts with reviews and an active model that must survive), a
  * prediction batch and a training run. After each: integrity_check ok, no duplicates, earlier
  * reviews and the active model untouched, and a rerun completes.
  */

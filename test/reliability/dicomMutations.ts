@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseDicom } from '../../src/main/imaging/parseDicom';
-import { importFile, type FileOutcome, type ImportFileContext } from '../../src/main/jobs/importFile';
+import { parseDicom } from '../../src/main/imaging/dicom/parseDicom';
+import { importFile, type FileOutcome, type ImportFileContext } from '../../src/main/import/importFile';
 import { mulberry32 } from '../security/hostilePayloads';
 
 export { mulberry32 };

@@ -2,12 +2,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHandlers } from '../../src/main/handlers';
+import { createHandlers } from '../../src/main/ipc/handlers';
 import type { ImportSummary } from '../../src/shared/import';
 import { tempServices } from '../helpers/tempServices';
 import { SAMPLE_DICOM } from './badCorpus';
 import { goodDicom } from './dicomWriter';
-import { dicomParser } from '../../src/main/imaging/parseDicom';
+import { dicomParser } from '../../src/main/imaging/dicom/parseDicom';
 import { loadSample, mulberry32, mutate, runFuzz, type FuzzSample } from './dicomMutations';
 
 const CASES = 4_000;

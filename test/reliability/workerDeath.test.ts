@@ -3,15 +3,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { DecodePool } from '../../src/main/jobs/importDecodePool';
-import { dicomParser } from '../../src/main/imaging/parseDicom';
-import { predictHost } from '../../src/main/model/predictHost';
-import { runPredictJob } from '../../src/main/model/predictJob';
-import { createHandlers } from '../../src/main/handlers';
+import { DecodePool } from '../../src/main/import/decodePool';
+import { dicomParser } from '../../src/main/imaging/dicom/parseDicom';
+import { predictHost } from '../../src/main/inference/inferenceHost';
+import { runPredictJob } from '../../src/main/inference/predictJob';
+import { createHandlers } from '../../src/main/ipc/handlers';
 import type { PredictSummary } from '../../src/shared/predict';
 import { tempServices } from '../helpers/tempServices';
 import { SAMPLE_DICOM } from './badCorpus';
-import { importLabelled, installBaseModel, labelledValFolder } from '../training/fixtures';
+import { importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
 
 /**
  * A worker thread that dies (a codec abort, an out-of-memory kill) costs its task only: the

@@ -1,5 +1,5 @@
 /** Seeded generator of random and hostile IPC payloads (wrong types, huge strings, traversal, pollution). */
-export { seededRandom as mulberry32 } from '../../src/main/model/seededRandom';
+export { seededRandom as mulberry32 } from '../../src/main/training/seededRandom';
 
 const TRAVERSAL = [
   '../../etc/passwd',

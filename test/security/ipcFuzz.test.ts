@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fs, { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
-import { createHandlers } from '../../src/main/handlers';
+import { createHandlers } from '../../src/main/ipc/handlers';
 import { CHANNELS } from '../../src/shared/contract';
 import { ERROR_CODES } from '../../src/shared/errors';
 import { tempServices } from '../helpers/tempServices';

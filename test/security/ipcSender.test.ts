@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tempServices } from '../helpers/tempServices';
-import { createHandlers } from '../../src/main/handlers';
+import { createHandlers } from '../../src/main/ipc/handlers';
 import { CHANNELS } from '../../src/shared/contract';
 
 // The Electron binary cannot run here: stand in for ipcMain to test everything around it.
@@ -12,7 +12,7 @@ vi.mock('electron', () => ({
   },
   BrowserWindow: { getAllWindows: () => [] },
 }));
-const { bindIpc, DROP_FOLDER_CHANNEL } = await import('../../src/main/ipc');
+const { bindIpc, DROP_FOLDER_CHANNEL } = await import('../../src/main/app/ipc');
 
 const s = tempServices();
 afterAll(() => s.cleanup());

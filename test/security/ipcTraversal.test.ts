@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { syncBuiltinESMExports } from 'node:module';
-import { createHandlers, type HandlerMap } from '../../src/main/handlers';
+import { createHandlers, type HandlerMap } from '../../src/main/ipc/handlers';
 import type { ImportSummary } from '../../src/shared/import';
 import { tempServices } from '../helpers/tempServices';
 import { goodDicom } from '../reliability/dicomWriter';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allowedPermissions, isTrustedRendererUrl, secureWebPreferences, windowOptions } from '../../src/main/windowOptions';
+import { allowedPermissions, isTrustedRendererUrl, secureWebPreferences, windowOptions } from '../../src/main/app/windowOptions';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const read = (p: string) => fs.readFileSync(path.join(root, p), 'utf8');
@@ -78,7 +78,7 @@ describe('Electron security checklist: Content-Security-Policy', () => {
 });
 
 describe('Electron security checklist: navigation, new windows, openExternal', () => {
-  const main = read('src/main/index.ts');
+  const main = read('src/main/app/index.ts');
 
   it('denies every new window and blocks navigation away from the app', () => {
     expect(main).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);

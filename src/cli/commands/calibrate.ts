@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { UsageError, type Command } from '../command';
-import { initBackend } from '../../main/model/backend';
-import { loadModel } from '../../main/model/registry';
-import { listSamplesFrom } from '../../main/model/dataset';
-import { buildImageCache } from '../../main/model/imageCache';
-import { grayToInput } from '../../main/model/preprocess';
-import { Predictor } from '../../main/model/predictImages';
-import { calibrateFromScores, scoreInputs, writeConfidenceToCard } from '../../main/model/calibrate';
-import { runProbe, type ProbeReport } from '../../main/model/probe';
-import type { ConfidenceCard } from '../../main/model/confidenceCard';
+import { initBackend } from '../../main/tfjs/backend';
+import { loadModel } from '../../main/models/registry';
+import { listSamplesFrom } from '../../main/datasets/dataset';
+import { buildImageCache } from '../../main/datasets/imageCache';
+import { grayToInput } from '../../main/models/preprocess';
+import { Predictor } from '../../main/inference/predictor';
+import { calibrateFromScores, scoreInputs, writeConfidenceToCard } from '../../main/confidence/calibrate';
+import { runProbe, type ProbeReport } from '../../main/evaluation/probe';
+import type { ConfidenceCard } from '../../main/confidence/confidenceCard';
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 

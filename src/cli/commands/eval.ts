@@ -1,10 +1,10 @@
 import { UsageError, type Command } from '../command';
-import { listSamplesFrom, type Sample } from '../../main/model/dataset';
-import { buildImageCache } from '../../main/model/imageCache';
-import { metricsBySource, predictCache, type EvalMetrics } from '../../main/model/evaluate';
-import { initBackend } from '../../main/model/backend';
-import { resolveModel } from '../../main/model/registry';
-import { evalConfidence, type ConfidenceEval } from '../../main/model/confidenceEval';
+import { listSamplesFrom, type Sample } from '../../main/datasets/dataset';
+import { buildImageCache } from '../../main/datasets/imageCache';
+import { metricsBySource, predictCache, type EvalMetrics } from '../../main/evaluation/evaluate';
+import { initBackend } from '../../main/tfjs/backend';
+import { resolveModel } from '../../main/models/registry';
+import { evalConfidence, type ConfidenceEval } from '../../main/confidence/confidenceEval';
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 

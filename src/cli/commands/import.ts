@@ -1,6 +1,6 @@
 import type { Command } from '../command';
 import { UsageError } from '../command';
-import { runImport } from '../../main/jobs/importRun';
+import { runImport } from '../../main/import/importRun';
 import type { ImportSummary } from '../../shared/import';
 
 /**

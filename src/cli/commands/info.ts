@@ -1,5 +1,5 @@
 import type { Command } from '../command';
-import { createHandlers } from '../../main/handlers';
+import { createHandlers } from '../../main/ipc/handlers';
 import type { SystemInfo } from '../../shared/system';
 
 export const info: Command = {

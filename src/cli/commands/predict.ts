@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Command } from '../command';
-import { initBackend } from '../../main/model/backend';
-import { resolveModel } from '../../main/model/registry';
-import { Predictor, type ImagePrediction } from '../../main/model/predictImages';
-import { expandInputs, readInputFile } from '../../main/model/predictInput';
-import { qualityFlags } from '../../main/model/predictQuality';
-import { renderHeatmapPng } from '../../main/model/gradCamOverlay';
+import { initBackend } from '../../main/tfjs/backend';
+import { resolveModel } from '../../main/models/registry';
+import { Predictor, type ImagePrediction } from '../../main/inference/predictor';
+import { expandInputs, readInputFile } from '../../main/inference/predictInput';
+import { qualityFlags } from '../../main/confidence/quality';
+import { renderHeatmapPng } from '../../main/explain/overlay';
 import { LABELS } from '../../shared/labels';
 
 interface FileResult {

@@ -2,12 +2,12 @@ import path from 'node:path';
 import type { Command } from '../command';
 import { fromCatalogOptions, trainFromCatalog } from './trainFromCatalog';
 import { UsageError } from '../command';
-import { ARCHITECTURES, DEFAULT_ARCHITECTURE, isArchitectureName } from '../../main/model/architectures';
-import { classCounts, listSamplesFrom, type Sample } from '../../main/model/dataset';
-import { paperRecipe, type TrainRecipe } from '../../main/model/recipe';
-import { registerModel } from '../../main/model/registry';
-import { startTrainingJob } from '../../main/model/trainJob';
-import type { TrainEvent } from '../../main/model/train';
+import { ARCHITECTURES, DEFAULT_ARCHITECTURE, isArchitectureName } from '../../main/models/architectures';
+import { classCounts, listSamplesFrom, type Sample } from '../../main/datasets/dataset';
+import { paperRecipe, type TrainRecipe } from '../../main/training/recipe';
+import { registerModel } from '../../main/models/registry';
+import { startTrainingJob } from '../../main/training/trainJob';
+import type { TrainEvent } from '../../main/training/trainModel';
 
 const fmt = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 

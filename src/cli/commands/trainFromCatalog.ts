@@ -1,8 +1,8 @@
 import type { CliContext } from '../command';
 import { UsageError } from '../command';
 import { trainingService } from '../../main/training/trainingService';
-import { activateVersion } from '../../main/training/modelVersions';
-import { repredictService } from '../../main/training/repredict';
+import { activateVersion } from '../../main/models/modelVersions';
+import { repredictService } from '../../main/inference/repredict';
 import { trainingConfig, type TrainingProgress } from '../../shared/training';
 
 /** `cxr train --from-catalog` options, beside the ones `cxr train` already has (arch, epochs, seed, …). */

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { ImagingError, describeThrown } from './imagingError';
-import { MAX_FRAME_PIXELS } from './decodeFrame';
-import type { GrayImage } from './renderFrame';
+import { MAX_FRAME_PIXELS } from './dicom/decodeFrame';
+import type { GrayImage } from './pixel/renderFrame';
 
 /** Declared size of a JPEG/PNG, read from its header only (no pixel decode). */
 export async function rasterSize(bytes: Uint8Array, file: string): Promise<{ width: number; height: number }> {

@@ -1,6 +1,6 @@
-import type { DicomTags } from './dicomTags';
+import type { DicomTags } from './dicom/dicomTags';
 import type { ExclusionReason, WarningCode } from '../../shared/import';
-import { MAX_FRAME_PIXELS } from './decodeFrame';
+import { MAX_FRAME_PIXELS } from './dicom/decodeFrame';
 
 export interface Screening {
   exclusion: ExclusionReason | null;

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../jobs/workerScript';
-import { ARCHITECTURES } from '../model/architectures';
-import type { Sample } from '../model/dataset';
-import { paperRecipe, type TrainRecipe } from '../model/recipe';
-import { registerModel } from '../model/registry';
-import type { Services } from '../services';
+import { startWorker } from '../workers/startWorker';
+import { ARCHITECTURES } from '../models/architectures';
+import type { Sample } from '../datasets/dataset';
+import { paperRecipe, type TrainRecipe } from './recipe';
+import { registerModel } from '../models/registry';
+import type { Services } from '../services/services';
 import { CxrError } from '../../shared/errors';
 import type {
   BatchPoint,
@@ -18,11 +18,11 @@ import type {
   TrainingPhase,
   TrainingStatus,
 } from '../../shared/training';
-import { splitByPatient, summarizeSplits, type Splits } from './patientSplit';
-import { collectTrainingImages, type LabelledImage } from './trainingData';
-import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns } from './trainingRuns';
-import type { TrainingWorkerInput, TrainingWorkerMessage } from './trainingWorkerProtocol';
-import { activeModelRef, ensureBuiltinRegistered } from './modelVersions';
+import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patientSplit';
+import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
+import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns } from '../catalog/trainingRuns';
+import type { TrainingWorkerInput, TrainingWorkerMessage } from './protocol';
+import { activeModelRef, ensureBuiltinRegistered } from '../models/modelVersions';
 
 /** Batch points kept for a reopened view; older ones are thinned, the chart still spans the run. */
 const MAX_BATCH_POINTS = 4000;
@@ -155,7 +155,7 @@ export class TrainingService {
     };
     try {
       fs.mkdirSync(stagingDir, { recursive: true });
-      const worker = startWorker(import.meta.url, './trainingWorker', { workerData: input });
+      const worker = startWorker('training', { workerData: input });
       const run: CurrentRun = {
         runId,
         worker,

@@ -1,0 +1,69 @@
+import { app, BrowserWindow, dialog, session } from 'electron';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServices } from '../services/services';
+import { createHandlers } from '../ipc/handlers';
+import { trainingService } from '../training/trainingService';
+import { bindIpc } from './ipc';
+import { allowedPermissions, isTrustedRendererUrl, windowOptions } from './windowOptions';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererFile = path.join(here, '../renderer/index.html');
+const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+
+app.enableSandbox();
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const dataDir = process.env.CXR_DATA_DIR ?? app.getPath('userData');
+  let win: BrowserWindow | null = null;
+  const services = createServices({
+    dataDir,
+    electronVersion: process.versions.electron,
+    chooseFolder: async () => {
+      const res = await dialog.showOpenDialog(win!, { title: 'Import a folder of chest X-rays', properties: ['openDirectory'] });
+      return res.canceled ? null : (res.filePaths[0] ?? null);
+    },
+    chooseSaveFile: async ({ defaultName, filters }) => {
+      const res = await dialog.showSaveDialog(win!, { defaultPath: defaultName, filters });
+      return res.canceled ? null : (res.filePath ?? null);
+    },
+  });
+  const handlers = createHandlers(services);
+  const trusted = (url: string) => isTrustedRendererUrl(url, { devServerUrl, rendererFile });
+  bindIpc(handlers, services, trusted);
+
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
+    callback(allowedPermissions.includes(permission)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => allowedPermissions.includes(permission));
+
+  win = new BrowserWindow(
+    windowOptions(path.join(here, '../preload/index.cjs'), path.join(here, '../../resources/icon.png')),
+  );
+  win.once('ready-to-show', () => win?.show());
+  if (devServerUrl) await win.loadURL(devServerUrl);
+  else await win.loadFile(rendererFile);
+
+  app.on('window-all-closed', async () => {
+    // A run still training ends as 'failed' now rather than at the next start.
+    await trainingService(services).terminate();
+    services.close();
+    app.quit();
+  });
+}
+
+// Deny navigation away from the app and every new window, for all web contents ever created.
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!isTrustedRendererUrl(url, { devServerUrl, rendererFile })) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+main().catch((err) => {
+  console.error('CXR Triage failed to start:', err instanceof Error ? err.message : err);
+  app.exit(1);
+});

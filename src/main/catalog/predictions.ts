@@ -1,0 +1,94 @@
+/** Predictions in the catalog's `predictions` table: one row per image and model. */
+import type { Catalog } from './openCatalog';
+import { LABELS, type Label } from '../../shared/labels';
+import type { PredictionRecord } from '../../shared/predict';
+import type { ImagePrediction } from '../inference/predictor';
+import type { ImageQuality } from '../confidence/quality';
+
+export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
+  db.prepare(
+    `INSERT INTO predictions (image_id, model_id, predicted, p_covid, p_normal, p_pneumonia, band_json, conformal_set,
+       quality_json, ood_score, method, n_samples, duration_ms)
+     VALUES (@imageId, @modelId, @predicted, @pc, @pn, @pp, @band, @set, @quality, @ood, @method, @n, @ms)
+     ON CONFLICT(image_id, model_id) DO UPDATE SET predicted = excluded.predicted, p_covid = excluded.p_covid,
+       p_normal = excluded.p_normal, p_pneumonia = excluded.p_pneumonia, band_json = excluded.band_json,
+       conformal_set = excluded.conformal_set, quality_json = excluded.quality_json, ood_score = excluded.ood_score,
+       method = excluded.method, n_samples = excluded.n_samples, duration_ms = excluded.duration_ms,
+       created_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')`,
+  ).run({
+    imageId,
+    modelId,
+    predicted: p.predicted,
+    pc: p.probs.COVID19,
+    pn: p.probs.NORMAL,
+    pp: p.probs.PNEUMONIA,
+    band: JSON.stringify(p.band),
+    set: JSON.stringify(p.set),
+    quality: JSON.stringify(p.quality),
+    ood: Number.isFinite(p.oodScore) ? p.oodScore : null,
+    method: p.method,
+    n: p.nSamples,
+    ms: p.durationMs,
+  });
+}
+
+/** A `predictions` row as SQLite returns it. */
+export interface PredictionRow {
+  image_id: number;
+  model_id: string;
+  predicted: Label;
+  p_covid: number;
+  p_normal: number;
+  p_pneumonia: number;
+  band_json: string;
+  conformal_set: string;
+  quality_json: string;
+  ood_score: number | null;
+  method: string;
+  n_samples: number;
+  duration_ms: number;
+  created_at: string;
+}
+
+export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionRecord | null {
+  const r = db.prepare('SELECT * FROM predictions WHERE image_id = ? AND model_id = ?').get(imageId, modelId) as PredictionRow | undefined;
+  if (!r) return null;
+  const probs = { COVID19: r.p_covid, NORMAL: r.p_normal, PNEUMONIA: r.p_pneumonia } satisfies Record<(typeof LABELS)[number], number>;
+  return {
+    imageId: r.image_id,
+    modelId: r.model_id,
+    predicted: r.predicted,
+    probs,
+    band: JSON.parse(r.band_json) as PredictionRecord['band'],
+    set: JSON.parse(r.conformal_set) as Label[],
+    quality: JSON.parse(r.quality_json) as string[],
+    oodScore: r.ood_score,
+    method: r.method,
+    nSamples: r.n_samples,
+    durationMs: r.duration_ms,
+    createdAt: r.created_at,
+  };
+}
+
+/** The screening fields of catalog images, by id (missing ids are absent from the map). */
+export function readImageQualities(db: Catalog, ids: readonly number[]): Map<number, ImageQuality> {
+  const out = new Map<number, ImageQuality>();
+  const stmt = db.prepare('SELECT id, status, exclusion_reason, warnings FROM images WHERE id = ?');
+  for (const id of ids) {
+    const r = stmt.get(id) as { id: number; status: 'eligible' | 'excluded'; exclusion_reason: string | null; warnings: string } | undefined;
+    if (r) out.set(id, { status: r.status, exclusionReason: r.exclusion_reason, warnings: JSON.parse(r.warnings || '[]') as string[] });
+  }
+  return out;
+}
+
+/** Eligible images without a prediction by this model. */
+export function unpredictedEligible(db: Catalog, modelId: string): number[] {
+  return (
+    db
+      .prepare(
+        `SELECT i.id FROM images i WHERE i.status = 'eligible'
+         AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = ?) ORDER BY i.id`,
+      )
+      .all(modelId) as { id: number }[]
+  ).map((r) => r.id);
+}

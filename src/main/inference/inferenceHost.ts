@@ -1,0 +1,90 @@
+/**
+ * Main's side of the inference worker: started on first use per services (one per app), kept
+ * alive with its model loaded, unref'd so it never holds the process open. Requests carry ids;
+ * replies are routed back to the caller.
+ */
+import type { Worker } from 'node:worker_threads';
+import type { Services } from '../services/services';
+import { startWorker } from '../workers/startWorker';
+import { CxrError } from '../../shared/errors';
+import type { PredictHostReply, PredictHostRequest } from './protocol';
+import type { RunItem } from './predictRun';
+import type { Heatmap } from '../explain/gradCam';
+
+type Listener = (m: PredictHostReply) => void;
+
+class PredictHost {
+  private readonly worker: Worker;
+  private readonly listeners = new Map<number, { onReply: Listener; fail: (e: Error) => void }>();
+  private nextId = 1;
+
+  constructor(s: Services) {
+    this.worker = startWorker('inference', { workerData: { catalogPath: s.catalogPath, dataDir: s.dataDir } });
+    this.worker.unref();
+    this.worker.on('message', (m: PredictHostReply) => this.listeners.get(m.id)?.onReply(m));
+    const failAll = (e: Error) => {
+      hosts.delete(s);
+      for (const l of this.listeners.values()) l.fail(e);
+      this.listeners.clear();
+    };
+    this.worker.on('error', (err) => failAll(new CxrError('INTERNAL', `inference worker crashed: ${err.message}`)));
+    this.worker.on('exit', (code) => failAll(new CxrError('INTERNAL', `inference worker exited with code ${code}`)));
+  }
+
+  private request<T>(make: (id: number) => PredictHostRequest, onReply: (m: PredictHostReply, done: (v: T) => void, fail: (e: Error) => void) => void): { id: number; result: Promise<T> } {
+    const id = this.nextId++;
+    const result = new Promise<T>((resolve, reject) => {
+      const settle = () => {
+        this.listeners.delete(id);
+        if (this.listeners.size === 0) this.worker.unref();
+      };
+      const done = (v: T) => {
+        settle();
+        resolve(v);
+      };
+      const fail = (e: Error) => {
+        settle();
+        reject(e);
+      };
+      // Held open only while a request is in flight.
+      this.worker.ref();
+      this.listeners.set(id, {
+        onReply: (m) => (m.type === 'failed' ? fail(new CxrError('INTERNAL', m.message)) : onReply(m, done, fail)),
+        fail,
+      });
+    });
+    this.worker.postMessage(make(id));
+    return { id, result };
+  }
+
+  predict(modelDir: string, imageIds: number[], onBatch: (items: RunItem[]) => void): { cancel(): void; result: Promise<boolean> } {
+    const { id, result } = this.request<boolean>(
+      (id) => ({ type: 'predict', id, modelDir, imageIds }),
+      (m, done) => {
+        if (m.type === 'batch') onBatch(m.items);
+        else if (m.type === 'done') done(m.cancelled);
+      },
+    );
+    return { cancel: () => this.worker.postMessage({ type: 'cancel', id: 0, target: id } satisfies PredictHostRequest), result };
+  }
+
+  heatmap(modelDir: string, imageId: number): Promise<{ heatmap: Heatmap; classIndex: number }> {
+    return this.request<{ heatmap: Heatmap; classIndex: number }>(
+      (id) => ({ type: 'heatmap', id, modelDir, imageId }),
+      (m, done) => {
+        if (m.type === 'heatmap') done({ heatmap: { data: m.data, shape: m.shape, layer: m.layer }, classIndex: m.classIndex });
+      },
+    ).result;
+  }
+}
+
+const hosts = new WeakMap<Services, PredictHost>();
+
+export function predictHost(s: Services): PredictHost {
+  let h = hosts.get(s);
+  if (!h) {
+    h = new PredictHost(s);
+    hosts.set(s, h);
+  }
+  return h;
+}

@@ -1,0 +1,50 @@
+/**
+ * The prediction loop over catalog images, shared by the worker thread and the inline path:
+ * reads each rendering, preprocesses, predicts in batches, and hands each batch's results on.
+ * Checks for cancellation between batches.
+ */
+import type { Catalog } from '../catalog/openCatalog';
+import { readRendering } from '../renderings/renderingStore';
+import type { ImagePrediction, Predictor } from './predictor';
+import { readImageQualities } from '../catalog/predictions';
+
+export type RunItem = { imageId: number; prediction: ImagePrediction } | { imageId: number; error: string };
+
+export async function predictCatalogImages(
+  ctx: { catalog: Catalog; dataDir: string },
+  predictor: Predictor,
+  imageIds: readonly number[],
+  hooks: { onBatch(items: RunItem[]): void; cancelled(): boolean; batchSize?: number },
+): Promise<{ cancelled: boolean }> {
+  const bs = hooks.batchSize ?? 16;
+  const qualities = readImageQualities(ctx.catalog, imageIds);
+  for (let start = 0; start < imageIds.length; start += bs) {
+    if (hooks.cancelled()) return { cancelled: true };
+    const ids = imageIds.slice(start, start + bs);
+    const items: RunItem[] = [];
+    const ready: { id: number; input: Float32Array }[] = [];
+    for (const id of ids) {
+      const q = qualities.get(id);
+      if (!q) items.push({ imageId: id, error: 'not in the catalog' });
+      else if (q.status !== 'eligible') items.push({ imageId: id, error: `excluded: ${q.exclusionReason ?? 'not eligible'}` });
+      else {
+        try {
+          ready.push({ id, input: await predictor.input(await readRendering(ctx, id)) });
+        } catch (err) {
+          items.push({ imageId: id, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
+    if (ready.length) {
+      const preds = await predictor.predict(
+        ready.map((r) => r.input),
+        ready.map((r) => qualities.get(r.id)!),
+      );
+      ready.forEach((r, i) => items.push({ imageId: r.id, prediction: preds[i]! }));
+    }
+    hooks.onBatch(items);
+    // Lets a cancel message in between batches.
+    await new Promise((r) => setImmediate(r));
+  }
+  return { cancelled: false };
+}

@@ -1,0 +1,101 @@
+import { CxrError } from '../../shared/errors';
+import type { RepredictProgress } from '../../shared/models';
+import { cancelPredictJob, runPredictJob } from './predictJob';
+import type { Services } from '../services/services';
+
+/** How long an activation waits for a prediction run it cancelled to stop. */
+const BUSY_WAIT_MS = 60_000;
+
+/**
+ * Re-predicts the catalog after an activation, in the background, through the confidence issue's
+ * prediction job (worker thread, `predictions` rows under the active model's id; images the model
+ * already predicted keep their rows, and other models' rows stay, so old predictions remain
+ * attributable). Its `predict.progress` events are relayed as `models.repredictProgress` with a
+ * status. A newer activation cancels the run in flight.
+ */
+export class RepredictService {
+  private current: { progress: RepredictProgress; done: Promise<RepredictProgress> } | null = null;
+  private last: RepredictProgress | null = null;
+  private generation = 0;
+
+  constructor(private readonly s: Services) {}
+
+  status(): RepredictProgress | null {
+    return this.current?.progress ?? this.last;
+  }
+
+  whenDone(): Promise<RepredictProgress> | null {
+    return this.current?.done ?? null;
+  }
+
+  /** Stops the run in flight after its current batch; gives up waiting after `waitMs`. */
+  async cancel(waitMs = 30_000): Promise<void> {
+    const c = this.current;
+    if (!c) return;
+    this.generation++;
+    cancelPredictJob(this.s);
+    await Promise.race([c.done, new Promise((r) => setTimeout(r, waitMs).unref())]);
+  }
+
+  /** Starts re-predicting for `modelId`, which must already be the active model. */
+  async start(modelId: string): Promise<RepredictProgress> {
+    await this.cancel();
+    const gen = ++this.generation;
+    const progress: RepredictProgress = { modelId, status: 'running', done: 0, total: 0 };
+    const emit = () => this.s.events.emit('models.repredictProgress', { ...progress });
+    const off = this.s.events.subscribe((event, payload) => {
+      if (event !== 'predict.progress') return;
+      const p = payload as { modelId: string; done: number; total: number };
+      if (p.modelId !== modelId) return;
+      progress.done = p.done;
+      progress.total = p.total;
+      emit();
+    });
+    const finish = (status: RepredictProgress['status'], error?: string): RepredictProgress => {
+      off();
+      progress.status = status;
+      if (error) progress.error = error;
+      this.last = { ...progress };
+      if (this.current?.progress === progress) this.current = null;
+      emit();
+      return { ...progress };
+    };
+    const done = (async (): Promise<RepredictProgress> => {
+      try {
+        const t0 = Date.now();
+        for (;;) {
+          if (gen !== this.generation) return finish('cancelled');
+          try {
+            const summary = await runPredictJob(this.s, {});
+            progress.total = summary.total;
+            progress.done = summary.predicted + summary.skipped.length;
+            return finish(summary.cancelled || gen !== this.generation ? 'cancelled' : 'completed');
+          } catch (err) {
+            // A prediction run (an import's, or the previous model's) is still stopping: wait for it.
+            if (err instanceof CxrError && err.code === 'BUSY' && Date.now() - t0 < BUSY_WAIT_MS) {
+              cancelPredictJob(this.s);
+              await new Promise((r) => setTimeout(r, 100));
+              continue;
+            }
+            throw err;
+          }
+        }
+      } catch (err) {
+        return finish('failed', err instanceof Error ? err.message : String(err));
+      }
+    })();
+    this.current = { progress, done };
+    emit();
+    return { ...progress };
+  }
+}
+
+const instances = new WeakMap<Services, RepredictService>();
+export function repredictService(s: Services): RepredictService {
+  let r = instances.get(s);
+  if (!r) {
+    r = new RepredictService(s);
+    instances.set(s, r);
+  }
+  return r;
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '../wasmKernels';
+
+/** max |a − b| / max |b|: relative to the reference's scale, so near-zero entries do not blow up. */
+function relErr(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i]! - b[i]!));
+    m = Math.max(m, Math.abs(b[i]!));
+  }
+  return d / m;
+}
+
+async function gradsOn(
+  backend: string,
+  f: (...xs: tf.Tensor[]) => tf.Scalar,
+  values: { data: Float32Array; shape: number[] }[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  expect(tf.getBackend()).toBe(backend);
+  const xs = values.map((v) => tf.tensor(v.data, v.shape));
+  const gs = tf.grads(f)(xs);
+  const out = await Promise.all(gs.map(async (g) => (await g.data()) as Float32Array));
+  tf.dispose([...xs, ...gs]);
+  return out;
+}
+
+function random(shape: number[], seed: number): { data: Float32Array; shape: number[] } {
+  return { data: tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array, shape };
+}
+
+describe('wasm training kernels', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerWasmTrainingKernels();
+    await tf.setBackend('cpu');
+  });
+
+  const cases: { name: string; x: number[]; w: number[]; strides: number; pad: 'same' | 'valid' }[] = [
+    { name: 'same padding, stride 1', x: [3, 9, 7, 4], w: [3, 3, 4, 5], strides: 1, pad: 'same' },
+    { name: 'valid padding, stride 1', x: [2, 8, 8, 3], w: [3, 3, 3, 6], strides: 1, pad: 'valid' },
+    { name: 'same padding, stride 2', x: [2, 9, 10, 3], w: [3, 3, 3, 4], strides: 2, pad: 'same' },
+    { name: 'valid padding, stride 2, odd size', x: [2, 9, 9, 2], w: [2, 2, 2, 3], strides: 2, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    it(`conv2d filter and input gradients match cpu within 1e-4 (${c.name})`, async () => {
+      const vals = [random(c.x, 1), random(c.w, 2)];
+      const loss = (x: tf.Tensor, w: tf.Tensor): tf.Scalar =>
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad).square().sum();
+      const ref = await gradsOn('cpu', loss, vals);
+      const got = await gradsOn('wasm', loss, vals);
+      expect(relErr(got[0]!, ref[0]!)).toBeLessThan(1e-4);
+      expect(relErr(got[1]!, ref[1]!)).toBeLessThan(1e-4);
+    });
+  }
+
+  it('dense (matMul) gradients with transposed operands match cpu within 1e-4', async () => {
+    const vals = [random([5, 37], 3), random([37, 11], 4)];
+    const loss = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D).elu().square().sum();
+    const ref = await gradsOn('cpu', loss, vals);
+    const got = await gradsOn('wasm', loss, vals);
+    expect(relErr(got[0]!, ref[0]!)).toBeLessThan(1e-4);
+    expect(relErr(got[1]!, ref[1]!)).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Every worker thread of the main process, by name: the one list that `startWorker` and the
+ * electron-vite build (electron.vite.config.ts) both read. A worker file is `<name>.worker.ts`
+ * beside the code that uses it; paths are relative to src/main. The build emits each one flat
+ * beside the main bundle as `<name>.worker.js`.
+ */
+export const WORKERS = {
+  /** A whole import (scan, per-file handlers, catalog writes): import/importJob.ts. */
+  import: 'import/import.worker.ts',
+  /** One DICOM decode at a time under a deadline: import/decodePool.ts. */
+  decode: 'import/decode.worker.ts',
+  /** The long-lived predictor and Grad-CAM: inference/inferenceHost.ts. */
+  inference: 'inference/inference.worker.ts',
+  /** A training run for `cxr train` and the app alike: training/trainingJob.ts. */
+  training: 'training/training.worker.ts',
+  /** `cxr train` (folded into `training` by the training-worker unification). */
+  cliTraining: 'training/trainWorker.ts',
+  /** The second wasm backend of data-parallel training: training/gradientPeer.ts. */
+  gradientPeer: 'training/gradientPeer.worker.ts',
+} as const;
+
+export type WorkerName = keyof typeof WORKERS;
+
+/** The build's file name for a worker. */
+export const builtWorkerFile = (name: WorkerName): string => `${name}.worker.js`;

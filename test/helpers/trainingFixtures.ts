@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ARCHITECTURES } from '../../src/main/models/architectures';
+import { initBackend } from '../../src/main/tfjs/backend';
+import { writeCard, type ModelCard } from '../../src/main/models/card';
+import { folderIO } from '../../src/main/models/modelFiles';
+import { runImport } from '../../src/main/import/importRun';
+import { LABELS } from '../../src/shared/labels';
+import type { Services } from '../../src/main/services/services';
+import { ensureBuiltinRegistered } from '../../src/main/models/modelVersions';
+
+export const CXR3_VAL = path.resolve(import.meta.dirname, '../../../shared/data/cxr3/images/val');
+
+/**
+ * A temp folder `<CLASS>/<file>` of symlinks to `perClass` images of each class of cxr3 val,
+ * from `offset` in name order (never copies of the images).
+ */
+export function labelledValFolder(perClass: number, offset = 0): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-train-data-'));
+  for (const label of LABELS) {
+    fs.mkdirSync(path.join(dir, label));
+    const files = fs.readdirSync(path.join(CXR3_VAL, label)).filter((f) => f.endsWith('.jpg')).sort().slice(offset, offset + perClass);
+    for (const f of files) fs.symlinkSync(path.join(CXR3_VAL, label, f), path.join(dir, label, f));
+  }
+  return dir;
+}
+
+/** Imports a labelled folder through the import service, labels from folder names. */
+export async function importLabelled(s: Services, dir: string): Promise<number> {
+  const summary = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [dir], labelsFromFolders: true });
+  return summary.imported;
+}
+
+/**
+ * A stand-in shipped default: the compact architecture with seeded random weights and a card,
+ * registered as the builtin active model (via CXR_DEFAULT_MODEL_DIR, as a packaged app finds its own).
+ */
+export async function installBaseModel(s: Services): Promise<{ id: string; dir: string }> {
+  await initBackend();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-base-model-'));
+  const arch = ARCHITECTURES.zhongSlim;
+  const model = arch.build();
+  await model.save(folderIO(dir));
+  const id = randomUUID();
+  const card = {
+    id,
+    name: 'test default',
+    version: 'test-1',
+    architecture: 'zhongSlim',
+    inputSize: arch.inputSize,
+    channels: arch.channels,
+    labels: LABELS,
+    risks: ['random weights: a test stand-in'],
+    operatingThreshold: 0.5,
+  } as unknown as ModelCard;
+  writeCard(dir, card);
+  model.dispose();
+  process.env.CXR_DEFAULT_MODEL_DIR = dir;
+  ensureBuiltinRegistered(s);
+  return { id, dir };
+}
+
+/** A small, fast training config: one epoch, small batches so an epoch has many of them. */
+export const quickConfig = {
+  architecture: 'zhongSlim' as const,
+  start: 'fine-tune' as const,
+  epochs: 1,
+  batchSize: 4,
+  seed: 7,
+};
