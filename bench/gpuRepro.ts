@@ -70,8 +70,8 @@ if (mode === 'pack' && file) {
   const train = listSamples(data, 'train');
   const val = listSamples(data, 'val');
   const progress = (split: string) => (done: number, total: number) => process.stderr.write(`\rdecoding ${split} ${done}/${total}`);
-  const trainCache = await buildImageCache(train, recipe.augment.resize, progress('train'));
-  const valCache = await buildImageCache(val, ARCHITECTURES[ARCH].inputSize, progress('val'));
+  const trainCache = await buildImageCache(train, recipe.augment.resize, { onProgress: progress('train') });
+  const valCache = await buildImageCache(val, ARCHITECTURES[ARCH].inputSize, { onProgress: progress('val') });
   process.stderr.write('\n');
   writePack(
     file,

@@ -36,9 +36,9 @@ export const calibrate: Command = {
     const { model, card } = await loadModel(dir);
     const samples = listSamplesFrom(data, split);
     ctx.progress(`calibrate: ${samples.length} ${split} images, ${card.name} on ${backend.name}`);
-    const cache = await buildImageCache(samples, card.inputSize, (d, t) => {
+    const cache = await buildImageCache(samples, card.inputSize, { onProgress: (d, t) => {
       if (d === t || d % 500 === 0) ctx.progress(`decoding ${d}/${t}`);
-    });
+    } });
     const px = cache.size * cache.size;
     const inputs = Array.from({ length: cache.count }, (_, i) => grayToInput(cache.pixels.subarray(i * px, (i + 1) * px), card.channels));
     const labels = Array.from(cache.labels);

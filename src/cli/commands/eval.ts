@@ -30,9 +30,9 @@ export const evalCommand: Command = {
     const loaded = await resolveModel(typeof values.model === 'string' ? null : ctx.services(), values.model as string | undefined);
     const { card } = loaded;
     ctx.progress(`eval: ${samples.length} images with ${card.name} (${card.architecture}) on ${backend.name}`);
-    const cache = await buildImageCache(samples, card.inputSize, (d, t) => {
+    const cache = await buildImageCache(samples, card.inputSize, { onProgress: (d, t) => {
       if (d === t || d % 1000 === 0) ctx.progress(`decoding ${d}/${t}`);
-    });
+    } });
     const probs = await predictCache(loaded.model, cache, card.channels);
     const { all, bySource } = metricsBySource(probs, cache);
     // ECE before/after the card's temperature, calibrated Table 4, conformal coverage, OOD rate, probe.

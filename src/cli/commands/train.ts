@@ -1,23 +1,28 @@
 import path from 'node:path';
-import type { Command } from '../command';
+import type { CliContext, Command } from '../command';
 import { fromCatalogOptions, trainFromCatalog } from './trainFromCatalog';
 import { UsageError } from '../command';
 import { ARCHITECTURES, DEFAULT_ARCHITECTURE, isArchitectureName } from '../../main/models/architectures';
 import { classCounts, listSamplesFrom, type Sample } from '../../main/datasets/dataset';
-import { paperRecipe, type TrainRecipe } from '../../main/training/recipe';
+import { chestRecipe, paperRecipe, type TrainRecipe } from '../../main/training/recipe';
 import { registerModel } from '../../main/models/registry';
-import { startTrainingJob } from '../../main/training/trainJob';
+import { startTrainingJob } from '../../main/training/trainingJob';
 import type { TrainEvent } from '../../main/training/trainModel';
 
-const fmt = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+const fmt = (s: number): string =>
+  s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`;
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 
-function samplesFrom(values: Record<string, unknown>, key: 'data' | 'val', split?: string): Sample[] {
+function samplesFrom(ctx: CliContext, values: Record<string, unknown>, key: 'data' | 'val', split?: string): Sample[] {
   const args = asList(values[key]);
   if (key === 'data' && args.length === 0) throw new UsageError('--data <dir|manifest.csv> is required');
   // A --val manifest without a split column is all validation images.
-  return listSamplesFrom(args, split, { splitOptional: key === 'val' });
+  return listSamplesFrom(args, split, {
+    splitOptional: key === 'val',
+    onExcluded: (s, why) =>
+      ctx.progress(`left out ${s.source}/${path.basename(s.file)} (${split ?? 'all'}): ${why.reason}`),
+  });
 }
 
 function intOption(values: Record<string, unknown>, key: string, fallback: number): number {
@@ -39,7 +44,7 @@ export const train: Command = {
   summary: 'train a model (zhong2020 or the compact default) with the paper recipe in a worker thread',
   usage:
     'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch zhong2020|zhongSlim] ' +
-    '[--epochs N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
+    '[--recipe chest|paper] [--epochs N] [--epoch-size N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
     '[--resume] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
     '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
     '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
@@ -48,7 +53,9 @@ export const train: Command = {
     val: { type: 'string', multiple: true },
     split: { type: 'string' },
     arch: { type: 'string' },
+    recipe: { type: 'string' },
     epochs: { type: 'string' },
+    'epoch-size': { type: 'string' },
     out: { type: 'string' },
     seed: { type: 'string' },
     'class-weights': { type: 'string' },
@@ -65,24 +72,33 @@ export const train: Command = {
   async run(ctx, values) {
     if (values['from-catalog']) return trainFromCatalog(ctx, values);
     const arch = typeof values.arch === 'string' ? values.arch : DEFAULT_ARCHITECTURE;
-    if (!isArchitectureName(arch)) throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
+    if (!isArchitectureName(arch))
+      throw new UsageError(`--arch must be one of ${Object.keys(ARCHITECTURES).join(', ')}`);
     // A manifest with a split column: train on its train rows and, without --val, select on its val rows.
     const split = typeof values.split === 'string' ? values.split : 'train';
-    const trainSamples = samplesFrom(values, 'data', split);
-    const val = values.val ? samplesFrom(values, 'val', 'val') : samplesFrom(values, 'data', 'val');
+    const trainSamples = samplesFrom(ctx, values, 'data', split);
+    const val = values.val ? samplesFrom(ctx, values, 'val', 'val') : samplesFrom(ctx, values, 'data', 'val');
     if (val.length === 0) throw new UsageError('no validation images: give --val, or --data with a val split');
-    const cw = values['class-weights'] ?? 'inverse';
-    if (cw !== 'inverse' && cw !== 'paper' && cw !== 'none') throw new UsageError('--class-weights must be inverse, paper or none');
+    // The default model trains with the shortcut-breaking recipe; the paper's models with the paper's.
+    const recipeName = values.recipe ?? (arch === 'cxrResNet' ? 'chest' : 'paper');
+    if (recipeName !== 'chest' && recipeName !== 'paper') throw new UsageError('--recipe must be chest or paper');
+    const base = recipeName === 'chest' ? chestRecipe(arch) : paperRecipe(arch);
+    const cw = values['class-weights'] ?? base.classWeights;
+    if (cw !== 'inverse' && cw !== 'paper' && cw !== 'none')
+      throw new UsageError('--class-weights must be inverse, paper or none');
     const overrides: Partial<TrainRecipe> = {
-      epochs: intOption(values, 'epochs', 12),
+      epochs: intOption(values, 'epochs', base.epochs),
       seed: intOption(values, 'seed', 1),
       batchSize: intOption(values, 'batch-size', 32),
       classWeights: cw,
     };
     const maxImages = intOption(values, 'max-images', 0);
     if (maxImages > 0) overrides.maxTrainImages = maxImages;
-    const recipe = paperRecipe(arch, overrides);
+    if (base.sampling?.kind === 'balanced')
+      overrides.sampling = { ...base.sampling, epochSize: intOption(values, 'epoch-size', base.sampling.epochSize) };
+    const recipe = recipeName === 'chest' ? chestRecipe(arch, overrides) : paperRecipe(arch, overrides);
     if (typeof values.contrast === 'string') {
+      if (recipe.augment.kind === 'chest') throw new UsageError('--contrast applies to the paper recipe only');
       const [lo, hi] = values.contrast.split(',').map(Number);
       if (!(lo! > 0 && hi! >= lo!)) throw new UsageError('--contrast must be lo,hi with 0 < lo <= hi');
       recipe.augment.contrast = [lo!, hi!];
@@ -111,7 +127,7 @@ export const train: Command = {
         const r = e.record;
         ctx.progress(
           `epoch ${r.epoch + 1}/${e.epochs} done: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(3)} | val loss ${r.valLoss.toFixed(4)} ` +
-            `acc ${r.valAccuracy.toFixed(3)} macroF1 ${r.valMacroF1.toFixed(3)} recall ${JSON.stringify(e.valRecall)} ` +
+            `acc ${r.valAccuracy.toFixed(3)} macroF1 ${r.valMacroF1.toFixed(3)} recall ${JSON.stringify(e.valRecall)} lr ${r.lr.toExponential(2)} ` +
             `${JSON.stringify(e.valBySource)}${e.best ? ' (best)' : ''} ${r.imgPerS.toFixed(1)} img/s, ${fmt(r.seconds)}`,
         );
       } else if (e.type === 'resumed') ctx.progress(`resumed after epoch ${e.epoch}`);
@@ -122,24 +138,28 @@ export const train: Command = {
       if (Number.isNaN(deadline)) throw new UsageError(`--deadline ${values.deadline} is not a date/time`);
     }
     const job = startTrainingJob(
-      { train: trainSamples, val },
       {
-        recipe,
-        outDir,
-        resume: Boolean(values.resume),
-        deadline,
-        workers: workersOption(values.workers),
-        name: typeof values.name === 'string' ? values.name : undefined,
-        risks: defaultRisks(trainSamples.map((s) => s.source)),
+        input: { train: trainSamples, val },
+        options: {
+          recipe,
+          outDir,
+          resume: Boolean(values.resume),
+          deadline,
+          workers: workersOption(values.workers),
+          name: typeof values.name === 'string' ? values.name : undefined,
+          risks: defaultRisks(trainSamples.map((s) => s.source)),
+        },
       },
-      onEvent,
+      (m) => {
+        if (m.type === 'event') onEvent(m.event);
+      },
     );
     const stop = (): void => {
       ctx.progress('cancelling after this batch (resume with --resume)…');
       job.cancel();
     };
     process.once('SIGINT', stop);
-    const result = await job.result.finally(() => process.off('SIGINT', stop));
+    const { result } = await job.result.finally(() => process.off('SIGINT', stop));
     let modelId: string | null = null;
     if (result.status === 'completed' && result.outDir) {
       modelId = registerModel(services, result.outDir, { activate: Boolean(values.activate) }).id;
@@ -154,8 +174,22 @@ export const train: Command = {
       epochs: result.history.length,
       bestEpoch: result.card?.bestEpoch ?? null,
       history: result.history,
-      val: m ? { accuracy: m.accuracy, macroF1: m.macro.f1, recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])), ece: m.ece } : null,
-      valBySource: result.card ? Object.fromEntries(Object.entries(result.card.valMetricsBySource).map(([s, x]) => [s, { accuracy: x.accuracy, macroF1: x.macro.f1 }])) : {},
+      val: m
+        ? {
+            accuracy: m.accuracy,
+            macroF1: m.macro.f1,
+            recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])),
+            ece: m.ece,
+          }
+        : null,
+      valBySource: result.card
+        ? Object.fromEntries(
+            Object.entries(result.card.valMetricsBySource).map(([s, x]) => [
+              s,
+              { accuracy: x.accuracy, macroF1: x.macro.f1 },
+            ]),
+          )
+        : {},
     };
   },
 };
@@ -165,7 +199,11 @@ export function defaultRisks(sources: string[]): string[] {
   const risks = [
     'Validation figures come from the val split, which was used to pick the best epoch: they are optimistic; judge the model on held-out data.',
   ];
-  if (sources.includes('cxr3')) {
+  if (sources.includes('cxr3') && sources.includes('nih')) {
+    risks.unshift(
+      'Shortcut risk: cxr3 NORMAL and PNEUMONIA are pediatric (Kermany, ages 1-5) and COVID-19 comes from other hospitals than adult NORMAL and PNEUMONIA (NIH); balanced sampling and augmentation reduce, but cannot remove, site and age cues. Adult pneumonia has only 360 training films, NLP-labelled.',
+    );
+  } else if (sources.includes('cxr3')) {
     risks.unshift(
       'Shortcut risk: every PNEUMONIA training image (Kermany) and every cxr3 NORMAL image is pediatric (ages 1-5), while COVID-19 images are adults; the model may use age or image style. Adult normals from the adult set reduce this for NORMAL, but PNEUMONIA remains all pediatric, so adult pneumonia may be called COVID-19 or NORMAL.',
     );

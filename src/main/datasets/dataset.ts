@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { splitCsvLine } from './csvLine';
+import { knownLabelErrors, type Exclusion } from './exclusions';
 import { LABELS, labelFromFolderName, type Label } from '../../shared/labels';
 
 /** One labelled image on disk. `source` names the data set it came from (per-source metrics). */
@@ -13,7 +14,7 @@ export interface Sample {
 export class DatasetError extends Error {
   override name = 'DatasetError';
   constructor(where: string, reason: string) {
-    super(`model/dataset.ts: ${where}: ${reason}`);
+    super(`${where}: ${reason}`);
   }
 }
 
@@ -24,7 +25,28 @@ const IMAGE_EXT = /\.(jpe?g|png|dcm|dicom)$/i;
  * `manifest.csv`, or a manifest.csv itself (`file,label[,split]`, paths relative to it). With a
  * manifest, `split` keeps only that split's rows; a folder layout may have `<split>/<CLASS>` too.
  */
-export function listSamples(dataArg: string, split?: string, opts: { splitOptional?: boolean } = {}): Sample[] {
+export interface ListOptions {
+  splitOptional?: boolean;
+  /** Keep the known label errors (resources/training/exclusions.csv) instead of leaving them out. */
+  keepLabelErrors?: boolean;
+  /** Receives each sample left out as a known label error. */
+  onExcluded?: (sample: Sample, why: Exclusion) => void;
+}
+
+export function listSamples(dataArg: string, split?: string, opts: ListOptions = {}): Sample[] {
+  const all = listAll(dataArg, split, opts);
+  if (opts.keepLabelErrors) return all;
+  const errors = knownLabelErrors();
+  const root = path.resolve(dataArg);
+  const base = fs.statSync(root).isFile() ? path.dirname(root) : root;
+  return all.filter((s) => {
+    const why = errors.get(`${s.source}/${path.relative(base, s.file).split(path.sep).join('/')}`);
+    if (why) opts.onExcluded?.(s, why);
+    return !why;
+  });
+}
+
+function listAll(dataArg: string, split: string | undefined, opts: ListOptions): Sample[] {
   const abs = path.resolve(dataArg);
   if (!fs.existsSync(abs)) throw new DatasetError(abs, 'does not exist');
   const stat = fs.statSync(abs);
@@ -83,6 +105,6 @@ export function classCounts(samples: readonly { label: Label }[]): Record<Label,
 }
 
 /** Several `--data` arguments combined (each keeps its own source name). */
-export function listSamplesFrom(dataArgs: readonly string[], split?: string, opts: { splitOptional?: boolean } = {}): Sample[] {
+export function listSamplesFrom(dataArgs: readonly string[], split?: string, opts: ListOptions = {}): Sample[] {
   return dataArgs.flatMap((d) => listSamples(d, split, opts));
 }

@@ -17,6 +17,8 @@ export interface SplitSummary {
 /** An epoch in the card's history: the IPC contract's EpochPoint with its duration. */
 export interface EpochRecord extends Omit<EpochPoint, 'best'> {
   seconds: number;
+  /** Val per source: the curves that show whether one set is learned at the others' expense. */
+  valBySource?: Record<string, { loss: number; accuracy: number; balancedAccuracy: number }>;
 }
 
 /** What travels with a model folder: enough to rerun its preprocessing and judge its numbers. */

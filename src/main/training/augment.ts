@@ -1,9 +1,16 @@
+import type { ImageCache } from '../datasets/imageCache';
+import { chestAugmentInto, type ChestAugment } from './chestAugment';
+
+/** The paper's augmentation, or the shortcut-breaking one of the default model. */
+export type AugmentOptions = PaperAugment | ChestAugment;
+
 /**
  * The paper's train-time augmentation on cached gray images, done in JS straight into the batch
  * buffer: random crop (the cache is at the resize size, 96), horizontal flip, brightness shift,
  * contrast scale around the image mean. The paper's saturation jitter is a no-op on gray input.
  */
-export interface AugmentOptions {
+export interface PaperAugment {
+  kind?: 'paper';
   flip: boolean;
   /** Max absolute brightness shift on the [0,1] scale (paper: 0.1). */
   brightness: number;
@@ -21,7 +28,7 @@ export interface AugmentOptions {
  */
 export function augmentInto(
   src: Uint8Array,
-  opts: AugmentOptions,
+  opts: PaperAugment,
   rand: () => number,
   channels: number,
   out: Float32Array,
@@ -49,4 +56,22 @@ export function augmentInto(
       for (let c = 0; c < channels; c++) out[o++] = v;
     }
   }
+}
+
+/** Either recipe's augmentation, from a cache image into the batch buffer at `offset`. */
+export function augmentSampleInto(
+  cache: ImageCache,
+  index: number,
+  opts: AugmentOptions,
+  rand: () => number,
+  channels: number,
+  out: Float32Array,
+  offset: number,
+): void {
+  const px = cache.size * cache.size;
+  const plane = cache.pixels.subarray(index * px, (index + 1) * px);
+  if (opts.kind === 'chest') {
+    const jpeg = cache.jpeg ? cache.jpeg.subarray(index * px, (index + 1) * px) : null;
+    chestAugmentInto(plane, jpeg, opts, rand, channels, out, offset);
+  } else augmentInto(plane, opts, rand, channels, out, offset);
 }

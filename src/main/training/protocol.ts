@@ -1,33 +1,35 @@
+/**
+ * The one message protocol of the training worker (training.worker.ts), for `cxr train` and the
+ * app's retraining alike. Plain data: everything crosses the thread boundary by cloning.
+ */
 import type { Sample } from '../datasets/dataset';
-import type { TrainEvent } from './trainModel';
-import type { TrainRecipe } from './recipe';
 import type { Comparison, TrainingPhase } from '../../shared/training';
+import type { TrainEvent, TrainInput, TrainOptions, TrainResult } from './trainModel';
 
-/** What main hands the training worker. Plain data: it crosses the thread boundary by cloning. */
-export interface TrainingWorkerInput {
-  runId: number;
-  train: Sample[];
-  val: Sample[];
-  test: Sample[];
-  recipe: TrainRecipe;
-  /** Parent weights to fine-tune from; null trains from scratch. */
-  initFrom: string | null;
-  /** The active model, compared against on the test split; null when there is none. */
-  baseline: { id: string | null; dir: string } | null;
-  /** Everything the run writes lives here until main renames the finished model out. */
-  stagingDir: string;
+/** The app's steps after training: calibrate on val, set the COVID-19 threshold, compare on test. */
+export interface FinishSteps {
+  /** Sensitivity the COVID-19 operating threshold is set for on val. */
   sensitivity: number;
-  name: string;
-  version: string;
-  risks: string[];
+  /** The local test split both models are scored on; empty skips the comparison. */
+  test: Sample[];
+  /** The active model, compared against; null when there is none. */
+  baseline: { id: string | null; dir: string } | null;
   /** Stored in the card under `localTraining` (run id, data counts, the UI's config). */
   cardExtras: Record<string, unknown>;
 }
 
-export type TrainingWorkerMessage =
+export interface TrainingRequest {
+  input: TrainInput;
+  options: TrainOptions;
+  finish?: FinishSteps;
+}
+
+export type TrainingMessage =
   | { type: 'backend'; name: string; gpu: string | null }
   | { type: 'event'; event: TrainEvent }
   | { type: 'phase'; phase: TrainingPhase }
-  | { type: 'result'; status: 'cancelled' }
-  | { type: 'result'; status: 'completed'; modelDir: string; modelId: string; comparison: Comparison }
+  | { type: 'result'; result: TrainResult; comparison: Comparison | null }
   | { type: 'error'; message: string; stack?: string };
+
+/** What the caller may send the worker: stop after the current batch (or step). */
+export const CANCEL = 'cancel';

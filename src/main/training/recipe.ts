@@ -1,5 +1,8 @@
 import type { ArchitectureName } from '../models/architectures';
 import type { AugmentOptions } from './augment';
+import { CHEST_AUGMENT } from './chestAugment';
+import type { Sampling } from './sampler';
+import { ARCHITECTURES } from '../models/architectures';
 
 /** The training recipe; the paper's values are the defaults (PAPER.md), except where noted. */
 export interface TrainRecipe {
@@ -15,6 +18,16 @@ export interface TrainRecipe {
   augment: AugmentOptions;
   /** Optional cap on training images per epoch (tests, quick checks): a seeded stratified-ish subsample. */
   maxTrainImages?: number;
+  /** Which images an epoch visits (sampler.ts); absent: every image once (the paper). */
+  sampling?: Sampling;
+  /** Cosine decay from `max` to `min` after `warmupEpochs` of linear warm-up, per batch; replaces lrSchedule. */
+  lrCosine?: { max: number; min: number; warmupEpochs: number };
+  /**
+   * How the best epoch is chosen on val: 'macro-f1' over all val images (the paper's), or
+   * 'worst-source': the lowest balanced accuracy (mean recall of the classes present) of any val
+   * source, so a model that fails adult films is not picked for its pediatric scores.
+   */
+  selectBy?: 'macro-f1' | 'worst-source';
 }
 
 export const PAPER_CLASS_WEIGHTS = [10, 3, 1];
@@ -37,7 +50,37 @@ export function paperRecipe(architecture: ArchitectureName, overrides: Partial<T
   };
 }
 
+/**
+ * The default model's recipe: balanced epochs over (class, source), the shortcut-breaking
+ * augmentation on a cache at 1.25× the input side, Adam with warm-up and cosine decay, and the
+ * best epoch by its worst val source.
+ */
+export function chestRecipe(architecture: ArchitectureName, overrides: Partial<TrainRecipe> = {}): TrainRecipe {
+  const crop = ARCHITECTURES[architecture].inputSize;
+  return {
+    architecture,
+    epochs: 14,
+    batchSize: 32,
+    seed: 1,
+    lrSchedule: [[0, 1e-3]],
+    lrCosine: { max: 1e-3, min: 2e-5, warmupEpochs: 1 },
+    classWeights: 'none',
+    labelSmoothing: 0.1,
+    augment: { ...CHEST_AUGMENT, resize: Math.round(crop * 1.25), crop },
+    sampling: { kind: 'balanced', epochSize: 6000, sourcePower: 0 },
+    selectBy: 'worst-source',
+    ...overrides,
+  };
+}
+
+/** The learning rate at a (fractional) epoch. */
 export function learningRateAt(recipe: TrainRecipe, epoch: number): number {
+  const c = recipe.lrCosine;
+  if (c) {
+    if (epoch < c.warmupEpochs) return c.max * Math.max(0.05, epoch / c.warmupEpochs);
+    const t = Math.min(1, (epoch - c.warmupEpochs) / Math.max(1e-9, recipe.epochs - c.warmupEpochs));
+    return c.min + 0.5 * (c.max - c.min) * (1 + Math.cos(Math.PI * t));
+  }
   let lr = recipe.lrSchedule[0]?.[1] ?? 1e-4;
   for (const [from, rate] of recipe.lrSchedule) if (epoch >= from) lr = rate;
   return lr;

@@ -1,24 +1,32 @@
+/**
+ * The training loop: one model, one recipe, one output folder (model.json, weights.bin,
+ * card.json). Each epoch visits the images the sampler picks, augments them into batches, takes a
+ * step per batch (steps.ts), then scores val (validate.ts), keeps the best epoch's weights and
+ * writes a resume checkpoint (checkpoint.ts). Plain async code: the training worker runs it
+ * (training.worker.ts) so the caller's event loop stays free.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { LABELS } from '../../shared/labels';
+import type { BatchPoint } from '../../shared/training';
 import { initBackend } from '../tfjs/backend';
 import { ARCHITECTURES } from '../models/architectures';
-import { augmentInto } from './augment';
-import { seededRandom } from './seededRandom';
-import { CARD_JSON, writeCard, type EpochRecord, type ModelCard, type SplitSummary } from '../models/card';
-import { classCounts, type Sample } from '../datasets/dataset';
-import { metricsBySource, predictCache, type EvalMetrics } from '../evaluation/evaluate';
+import { CARD_JSON, writeCard, type EpochRecord, type ModelCard } from '../models/card';
+import { loadLayersModel, weightBytes } from '../models/modelFiles';
+import type { Sample } from '../datasets/dataset';
 import { buildImageCache, type ImageCache } from '../datasets/imageCache';
+import { augmentSampleInto } from './augment';
+import { seededRandom } from './seededRandom';
 import { createAdam } from './deviceAdam';
-import { batchLoss, GradientPeer, type HalfBatch, type PeerResult } from './gradientPeer';
-import type { AdamBase } from './leanAdam';
-import { folderIO, loadLayersModel, weightBytes } from '../models/modelFiles';
-import { PREPROCESSING_DESCRIPTION } from '../models/preprocess';
+import { GradientPeer, type HalfBatch } from './gradientPeer';
+import { initialState, loadCheckpoint, replaceDir, saveCheckpoint, saveModelAtomically, type CheckpointState } from './checkpoint';
 import { learningRateAt, PAPER_CLASS_WEIGHTS, type TrainRecipe } from './recipe';
-import type { BatchPoint } from '../../shared/training';
+import { epochOrder, shuffled } from './sampler';
+import { createStepper, type StepResult } from './steps';
+import { trainedCard } from './trainedCard';
+import { validate } from './validate';
 
 export interface TrainInput {
   train: Sample[];
@@ -75,7 +83,7 @@ export interface EpochEvent {
   etaS: number;
   backend: string;
   valRecall: Record<string, number>;
-  valBySource: Record<string, { accuracy: number; macroF1: number }>;
+  valBySource: Record<string, { accuracy: number; macroF1: number; balancedAccuracy: number }>;
 }
 export type TrainEvent =
   | { type: 'cache'; split: 'train' | 'val'; done: number; total: number }
@@ -99,26 +107,7 @@ export interface TrainHooks {
 
 export class TrainError extends Error {
   override name = 'TrainError';
-  constructor(reason: string) {
-    super(`model/train.ts: ${reason}`);
-  }
 }
-
-interface CheckpointState {
-  /** Epochs completed. */
-  epoch: number;
-  history: EpochRecord[];
-  bestF1: number;
-  bestEpoch: number;
-  bestMetrics: EvalMetrics | null;
-  bestBySource: Record<string, EvalMetrics>;
-  adamStep: number;
-  /** Variable sizes in trainableWeights order, to lay out adam.bin. */
-  sizes: number[];
-  recipe: TrainRecipe;
-}
-
-const K = LABELS.length;
 
 /**
  * Data-parallel training sends every weight to the peer and every gradient back, each batch. Measured
@@ -134,34 +123,12 @@ export function dataParallel(workers: TrainOptions['workers'], backendName: stri
   return (workers ?? 1) > 1;
 }
 
-function summarize(samples: readonly Sample[]): SplitSummary {
-  const bySource: SplitSummary['bySource'] = {};
-  for (const s of new Set(samples.map((x) => x.source))) {
-    const sub = samples.filter((x) => x.source === s);
-    bySource[s] = { total: sub.length, perClass: classCounts(sub) };
-  }
-  return { total: samples.length, perClass: classCounts(samples), bySource };
-}
-
 function classWeightsFor(recipe: TrainRecipe, labels: Uint8Array): number[] {
   if (recipe.classWeights === 'paper') return PAPER_CLASS_WEIGHTS;
   if (recipe.classWeights === 'none') return [1, 1, 1];
   const counts = [0, 0, 0];
   for (const l of labels) counts[l]!++;
-  return counts.map((c) => (c === 0 ? 0 : labels.length / (K * c)));
-}
-
-/** Seeded Fisher–Yates. */
-function shuffled(n: number, rand: () => number): Uint32Array {
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = idx[i]!;
-    idx[i] = idx[j]!;
-    idx[j] = t;
-  }
-  return idx;
+  return counts.map((c) => (c === 0 ? 0 : labels.length / (LABELS.length * c)));
 }
 
 function subsample(samples: Sample[], max: number | undefined, seed: number): Sample[] {
@@ -170,58 +137,8 @@ function subsample(samples: Sample[], max: number | undefined, seed: number): Sa
   return Array.from(idx.subarray(0, max)).sort((a, b) => a - b).map((i) => samples[i]!);
 }
 
-function trainableVariables(model: tf.LayersModel): tf.Variable[] {
-  return model.trainableWeights.map((w) => w.read() as tf.Variable);
-}
-
-/** Writes Adam's moments (m then v, in trainable-weights order); returns what state.json records. */
-async function saveAdam(file: string, adam: AdamBase, vars: tf.Variable[]): Promise<{ step: number; sizes: number[] }> {
-  const st = await adam.state();
-  const sizes = vars.map((v) => v.size);
-  const fd = fs.openSync(file, 'w');
-  try {
-    for (const part of [st.m, st.v]) {
-      for (const v of vars) {
-        const a = part[v.name] ?? new Float32Array(v.size);
-        fs.writeSync(fd, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { step: st.step, sizes };
-}
-
-function loadAdam(file: string, adam: AdamBase, vars: tf.Variable[], step: number, sizes: number[]): void {
-  const buf = fs.readFileSync(file);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (sizes.length !== vars.length || buf.byteLength !== total * 8) throw new TrainError(`${file} does not match the model`);
-  const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const m: Record<string, Float32Array> = {};
-  const v: Record<string, Float32Array> = {};
-  let o = 0;
-  vars.forEach((vr) => {
-    m[vr.name] = all.slice(o, o + vr.size);
-    o += vr.size;
-  });
-  vars.forEach((vr) => {
-    v[vr.name] = all.slice(o, o + vr.size);
-    o += vr.size;
-  });
-  adam.restore({ step, m, v });
-}
-
-function replaceDir(from: string, to: string): void {
-  fs.rmSync(to, { recursive: true, force: true });
-  fs.renameSync(from, to);
-}
-
-/**
- * Trains one model with the recipe and writes its folder (model.json, weights.bin, card.json).
- * Plain async code: run it in a worker thread (trainWorker.ts) so the caller's loop stays free.
- */
-export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
-  const { recipe } = opts;
+/** Refuses a request that cannot train, before anything is decoded. */
+function checkInput(input: TrainInput, recipe: TrainRecipe, trainSamples: Sample[]): void {
   const arch = ARCHITECTURES[recipe.architecture];
   if (!arch) throw new TrainError(`unknown architecture ${recipe.architecture}`);
   if (input.train.length === 0) throw new TrainError('no training images');
@@ -229,15 +146,6 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
   if (recipe.augment.crop !== arch.inputSize) {
     throw new TrainError(`augment.crop ${recipe.augment.crop} must equal the ${recipe.architecture} input size ${arch.inputSize}`);
   }
-  const emit = hooks.onEvent ?? (() => {});
-  const cancelled = hooks.isCancelled ?? (() => false);
-  const backend = await initBackend();
-  const outDir = path.resolve(opts.outDir);
-  const partial = `${outDir}.partial`;
-  const ckptDir = path.resolve(opts.checkpointDir ?? `${outDir}.checkpoint`);
-  const ckptLast = path.join(ckptDir, 'last');
-
-  const trainSamples = subsample(input.train, recipe.maxTrainImages, recipe.seed);
   if (input.caches) {
     const { train: t, val: v } = input.caches;
     if (t.count !== trainSamples.length || t.size !== recipe.augment.resize || v.count !== input.val.length || v.size !== arch.inputSize) {
@@ -247,39 +155,57 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       );
     }
   }
+}
+
+/** One batch of augmented images from the cache, in the epoch's order. */
+function makeBatch(cache: ImageCache, order: Uint32Array, start: number, m: number, recipe: TrainRecipe, classWeights: number[], rand: () => number, channels: number): HalfBatch {
+  const px = recipe.augment.crop * recipe.augment.crop * channels;
+  const batch: HalfBatch = { x: new Float32Array(m * px), labels: new Int32Array(m), weights: new Float32Array(m) };
+  for (let i = 0; i < m; i++) {
+    const s = order[start + i]!;
+    augmentSampleInto(cache, s, recipe.augment, rand, channels, batch.x, i * px);
+    batch.labels[i] = cache.labels[s]!;
+    batch.weights[i] = classWeights[batch.labels[i]!]!;
+  }
+  return batch;
+}
+
+const trainableVariables = (model: tf.LayersModel): tf.Variable[] => model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+/** Trains one model with the recipe and writes its folder. */
+export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const { recipe } = opts;
+  const trainSamples = subsample(input.train, recipe.maxTrainImages, recipe.seed);
+  checkInput(input, recipe, trainSamples);
+  const arch = ARCHITECTURES[recipe.architecture];
+  const emit = hooks.onEvent ?? (() => {});
+  const cancelled = hooks.isCancelled ?? (() => false);
+  const backend = await initBackend();
+  const outDir = path.resolve(opts.outDir);
+  const partial = `${outDir}.partial`;
+  const ckptLast = path.join(path.resolve(opts.checkpointDir ?? `${outDir}.checkpoint`), 'last');
+
   const trainCache =
     input.caches?.train ??
-    (await buildImageCache(trainSamples, recipe.augment.resize, (done, total) => emit({ type: 'cache', split: 'train', done, total })));
+    (await buildImageCache(trainSamples, recipe.augment.resize, {
+      onProgress: (done, total) => emit({ type: 'cache', split: 'train', done, total }),
+      jpegQuality: recipe.augment.kind === 'chest' ? recipe.augment.jpeg.quality : undefined,
+    }));
   const valCache =
-    input.caches?.val ?? (await buildImageCache(input.val, arch.inputSize, (done, total) => emit({ type: 'cache', split: 'val', done, total })));
+    input.caches?.val ?? (await buildImageCache(input.val, arch.inputSize, { onProgress: (done, total) => emit({ type: 'cache', split: 'val', done, total }) }));
 
   // tfjs draws initializer and dropout seeds from Math.random: a seeded one makes --seed repeat a run.
   const realRandom = Math.random;
   Math.random = seededRandom(recipe.seed * 7919 + 17);
   let peer: GradientPeer | null = null;
-  let trainedWithPeer = false;
+  const model = arch.build();
+  const vars = trainableVariables(model);
+  const adam = createAdam(backend.name, learningRateAt(recipe, 0));
   try {
-    const model = arch.build();
-    const vars = trainableVariables(model);
-    const adam = createAdam(backend.name, learningRateAt(recipe, 0));
-    let state: CheckpointState = {
-      epoch: 0,
-      history: [],
-      bestF1: -1,
-      bestEpoch: -1,
-      bestMetrics: null,
-      bestBySource: {},
-      adamStep: 0,
-      sizes: [],
-      recipe,
-    };
-    const statePath = path.join(ckptLast, 'state.json');
-    if (opts.resume && fs.existsSync(statePath)) {
-      state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as CheckpointState;
-      const saved = await loadLayersModel(ckptLast);
-      model.setWeights(saved.getWeights());
-      saved.dispose();
-      loadAdam(path.join(ckptLast, 'adam.bin'), adam, vars, state.adamStep, state.sizes);
+    let state: CheckpointState = initialState(recipe);
+    const resumed = opts.resume ? await loadCheckpoint(ckptLast, model, adam, vars) : null;
+    if (resumed) {
+      state = resumed;
       // A run that already finished renamed its best model away from the partial folder.
       if (!fs.existsSync(partial) && fs.existsSync(path.join(outDir, CARD_JSON))) fs.cpSync(outDir, partial, { recursive: true });
       emit({ type: 'resumed', epoch: state.epoch });
@@ -292,79 +218,22 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       }
     }
 
-    const weights = classWeightsFor(recipe, trainCache.labels);
-    const n = trainCache.count;
+    const classWeights = classWeightsFor(recipe, trainCache.labels);
     const bs = recipe.batchSize;
-    const batches = Math.ceil(n / bs);
-    const crop = recipe.augment.crop;
-    const px = crop * crop * arch.channels;
-    const srcPx = trainCache.size * trainCache.size;
+    const sampling = recipe.sampling ?? { kind: 'shuffle' as const };
+    const perEpoch = sampling.kind === 'balanced' ? sampling.epochSize : trainCache.count;
+    const batches = Math.ceil(perEpoch / bs);
+    const stepper = createStepper(model, adam, vars, recipe.augment.crop, arch.channels, recipe.labelSmoothing);
     const runStart = performance.now();
     let imagesThisRun = 0;
     let valSecondsPerEpoch = 0;
     const eta = (epoch: number, batchDone: number): number => {
       const rate = imagesThisRun / Math.max(1e-3, (performance.now() - runStart) / 1000);
-      const left = (recipe.epochs - epoch - 1) * n + Math.max(0, n - batchDone * bs);
+      const left = (recipe.epochs - epoch - 1) * perEpoch + Math.max(0, perEpoch - batchDone * bs);
       return left / Math.max(rate, 1e-6) + (recipe.epochs - epoch) * valSecondsPerEpoch;
     };
-
-    const ls = recipe.labelSmoothing;
-    /** One Adam step on the whole batch in this thread. */
-    const localStep = async (batch: HalfBatch): Promise<{ loss: number; acc: number }> => {
-      let accT: tf.Scalar | undefined;
-      const cost = adam.minimize(
-        () => {
-          const r = batchLoss(model, batch, crop, arch.channels, ls, true);
-          accT = tf.keep(r.accuracy);
-          return r.loss;
-        },
-        true,
-        vars,
-      )!;
-      const loss = (await cost.data())[0]!;
-      const acc = accT ? (await accT.data())[0]! : 0;
-      tf.dispose([cost, accT as tf.Tensor]);
-      return { loss, acc };
-    };
-    /** One Adam step on the gradients of both halves, the second computed by the peer meanwhile. */
-    const parallelStep = async (p: GradientPeer, batch: HalfBatch, seed: number): Promise<{ loss: number; acc: number }> => {
-      const m = batch.labels.length;
-      const mA = Math.ceil(m / 2);
-      const part = (from: number, to: number): HalfBatch => ({
-        x: batch.x.slice(from * px, to * px),
-        labels: batch.labels.slice(from, to),
-        weights: batch.weights.slice(from, to),
-      });
-      const now = await Promise.all(vars.map(async (v) => (await v.data()) as Float32Array));
-      const remote = p.compute(now, part(mA, m), ls, true, seed);
-      let accT: tf.Scalar | undefined;
-      const { value, grads } = adam.computeGradients(() => {
-        const r = batchLoss(model, part(0, mA), crop, arch.channels, ls, true);
-        accT = tf.keep(r.accuracy);
-        return r.loss;
-      }, vars);
-      let theirs: PeerResult;
-      try {
-        theirs = await remote;
-      } catch (err) {
-        tf.dispose([value, accT!, ...Object.values(grads)]);
-        throw err;
-      }
-      // Each half's loss is its mean: the batch's gradient is their size-weighted average.
-      const fa = mA / m;
-      const avg = Object.fromEntries(
-        vars.map((v, i) => [v.name, tf.tidy(() => tf.add(tf.mul(grads[v.name]!, fa), tf.mul(tf.tensor(theirs.grads[i]!, v.shape), 1 - fa)))]),
-      );
-      adam.applyGradients(avg);
-      const loss = (await value.data())[0]!;
-      const acc = (await accT!.data())[0]!;
-      tf.dispose([value, accT!, ...Object.values(grads), ...Object.values(avg)]);
-      return { loss: fa * loss + (1 - fa) * theirs.loss, acc: fa * acc + (1 - fa) * theirs.accuracy };
-    };
-    if (dataParallel(opts.workers, backend.name, model.countParams(), os.availableParallelism())) {
-      peer = await GradientPeer.start(recipe.architecture);
-      trainedWithPeer = true;
-    }
+    if (dataParallel(opts.workers, backend.name, model.countParams(), os.availableParallelism())) peer = await GradientPeer.start(recipe.architecture);
+    const trainedWithPeer = peer !== null;
 
     let stoppedEarly = false;
     for (let epoch = state.epoch; epoch < recipe.epochs; epoch++) {
@@ -377,106 +246,63 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
       adam.learningRate = lr;
       const rand = seededRandom(recipe.seed * 1_000_003 + epoch);
       Math.random = seededRandom(recipe.seed * 7919 + epoch + 1);
-      const order = shuffled(n, rand);
+      const order = epochOrder(trainCache.labels, trainCache.sources, sampling, rand);
       const epochStart = performance.now();
       let lossSum = 0;
       let accSum = 0;
       let seen = 0;
       for (let b = 0; b < batches; b++) {
-        if (cancelled()) {
-          model.dispose();
-          adam.dispose();
-          return { status: 'cancelled', outDir: null, card: null, history: state.history };
-        }
-        const start = b * bs;
-        const m = Math.min(bs, n - start);
-        const xBuf = new Float32Array(m * px);
-        const yIdx = new Int32Array(m);
-        const wBuf = new Float32Array(m);
-        for (let i = 0; i < m; i++) {
-          const s = order[start + i]!;
-          augmentInto(trainCache.pixels.subarray(s * srcPx, (s + 1) * srcPx), recipe.augment, rand, arch.channels, xBuf, i * px);
-          yIdx[i] = trainCache.labels[s]!;
-          wBuf[i] = weights[yIdx[i]!]!;
-        }
-        const batch: HalfBatch = { x: xBuf, labels: yIdx, weights: wBuf };
-        let step: { loss: number; acc: number } | null = null;
+        if (cancelled()) return { status: 'cancelled', outDir: null, card: null, history: state.history };
+        if (recipe.lrCosine) adam.learningRate = learningRateAt(recipe, epoch + b / batches);
+        const m = Math.min(bs, order.length - b * bs);
+        const batch = makeBatch(trainCache, order, b * bs, m, recipe, classWeights, rand, arch.channels);
+        let step: StepResult | null = null;
         if (peer && m >= 2) {
           try {
-            step = await parallelStep(peer, batch, recipe.seed * 1_000_003 + epoch * 10_007 + b);
+            step = await stepper.parallel(peer, batch, recipe.seed * 1_000_003 + epoch * 10_007 + b);
           } catch {
             // The peer's thread died: this batch and the rest run on this thread, nothing is lost.
             await peer.close();
             peer = null;
           }
         }
-        const { loss, acc } = step ?? (await localStep(batch));
+        const { loss, acc } = step ?? (await stepper.local(batch));
         if (!Number.isFinite(loss)) throw new TrainError(`loss became ${loss} at epoch ${epoch}, batch ${b}`);
         lossSum += loss * m;
         accSum += acc * m;
         seen += m;
         imagesThisRun += m;
         const secs = (performance.now() - epochStart) / 1000;
-        emit({
-          type: 'batch',
-          epoch,
-          epochs: recipe.epochs,
-          batch: b + 1,
-          batches,
-          loss,
-          accuracy: acc,
-          imgPerS: seen / secs,
-          etaS: eta(epoch, b + 1),
-          backend: backend.name,
-          workers: peer ? 2 : 1,
-        });
+        emit({ type: 'batch', epoch, epochs: recipe.epochs, batch: b + 1, batches, loss, accuracy: acc, imgPerS: seen / secs, etaS: eta(epoch, b + 1), backend: backend.name, workers: peer ? 2 : 1 });
         // Yield so a worker sees its cancel message between batches.
         await new Promise((r) => setImmediate(r));
       }
       const trainSeconds = (performance.now() - epochStart) / 1000;
 
-      const valStart = performance.now();
-      const probs = await predictCache(model, valCache, arch.channels);
-      const { all, bySource } = metricsBySource(probs, valCache);
-      let valLoss = 0;
-      for (let i = 0; i < valCache.count; i++) valLoss -= Math.log(Math.max(1e-7, probs[i * K + valCache.labels[i]!]!));
-      valLoss /= valCache.count;
-      valSecondsPerEpoch = (performance.now() - valStart) / 1000;
-
+      const val = await validate(model, valCache, arch.channels, recipe.selectBy);
+      valSecondsPerEpoch = val.seconds;
       const record: EpochRecord = {
         epoch,
         lr,
         loss: lossSum / seen,
         accuracy: accSum / seen,
-        valLoss,
-        valAccuracy: all.accuracy,
-        valMacroF1: all.macro.f1,
+        valLoss: val.loss,
+        valAccuracy: val.all.accuracy,
+        valMacroF1: val.all.macro.f1,
         imgPerS: seen / trainSeconds,
         seconds: (performance.now() - epochStart) / 1000,
+        valBySource: Object.fromEntries(
+          Object.entries(val.bySource).map(([s, m]) => [s, { loss: val.lossBySource[s]!, accuracy: m.accuracy, balancedAccuracy: m.macro.recall }]),
+        ),
       };
       state.history.push(record);
-      const best = all.macro.f1 > state.bestF1;
+      const best = val.score > state.bestScore;
       if (best) {
-        state.bestF1 = all.macro.f1;
-        state.bestEpoch = epoch;
-        state.bestMetrics = all;
-        state.bestBySource = bySource;
-        const tmp = `${partial}.tmp`;
-        fs.rmSync(tmp, { recursive: true, force: true });
-        await model.save(folderIO(tmp));
-        replaceDir(tmp, partial);
+        Object.assign(state, { bestScore: val.score, bestEpoch: epoch, bestMetrics: val.all, bestBySource: val.bySource });
+        await saveModelAtomically(model, partial);
       }
       state.epoch = epoch + 1;
-      if (opts.checkpoints ?? true) {
-        const ckTmp = `${ckptLast}.tmp`;
-        fs.rmSync(ckTmp, { recursive: true, force: true });
-        await model.save(folderIO(ckTmp));
-        const saved = await saveAdam(path.join(ckTmp, 'adam.bin'), adam, vars);
-        state.adamStep = saved.step;
-        state.sizes = saved.sizes;
-        fs.writeFileSync(path.join(ckTmp, 'state.json'), JSON.stringify(state));
-        replaceDir(ckTmp, ckptLast);
-      }
+      if (opts.checkpoints ?? true) await saveCheckpoint(ckptLast, model, adam, vars, state);
       emit({
         type: 'epoch',
         record,
@@ -484,45 +310,33 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         best,
         etaS: eta(epoch, batches),
         backend: backend.name,
-        valRecall: Object.fromEntries(LABELS.map((l) => [l, all.perClass[l].recall])),
-        valBySource: Object.fromEntries(Object.entries(bySource).map(([s, m]) => [s, { accuracy: m.accuracy, macroF1: m.macro.f1 }])),
+        valRecall: Object.fromEntries(LABELS.map((l) => [l, val.all.perClass[l].recall])),
+        valBySource: Object.fromEntries(Object.entries(val.bySource).map(([s, m]) => [s, { accuracy: m.accuracy, macroF1: m.macro.f1, balancedAccuracy: m.macro.recall }])),
       });
     }
 
-    const card: ModelCard = {
-      id: randomUUID(),
-      name: opts.name ?? `${recipe.architecture} ${new Date().toISOString().slice(0, 10)}`,
-      version: opts.version ?? new Date().toISOString().replace(/[-:]/g, '').slice(0, 13),
-      architecture: recipe.architecture,
-      inputSize: arch.inputSize,
-      channels: arch.channels,
-      labels: LABELS,
-      preprocessing: PREPROCESSING_DESCRIPTION,
+    const card = trainedCard({
+      state,
+      train: trainSamples,
+      val: input.val,
       params: model.countParams(),
       weightBytes: weightBytes(partial),
-      trainingData: { train: summarize(trainSamples), val: summarize(input.val) },
-      recipe,
-      bestEpoch: state.bestEpoch,
-      history: state.history,
-      valMetrics: state.bestMetrics,
-      valMetricsBySource: state.bestBySource,
-      backend: { name: backend.name, threads: backend.threads, simd: backend.simd, ...(trainedWithPeer ? { workers: 2 } : {}) },
-      date: new Date().toISOString(),
-      parent: opts.parent ?? null,
-      risks: opts.risks ?? [],
-      ...(stoppedEarly ? { stoppedEarly: `deadline reached after ${state.history.length} of ${recipe.epochs} epochs` } : {}),
-      intendedUse: 'Research use only. Triage aid for frontal chest X-rays; not a diagnosis.',
-    };
+      backend,
+      dataParallel: trainedWithPeer,
+      stoppedEarly,
+      name: opts.name,
+      version: opts.version,
+      parent: opts.parent,
+      risks: opts.risks,
+    });
     writeCard(partial, card);
     replaceDir(partial, outDir);
-    model.dispose();
-    adam.dispose();
     if (!fs.existsSync(path.join(outDir, CARD_JSON))) throw new TrainError(`${outDir} has no card after rename`);
     return { status: 'completed', stoppedEarly, outDir, card, history: state.history };
   } finally {
     Math.random = realRandom;
+    model.dispose();
+    adam.dispose();
     await peer?.close();
   }
 }
-
-export type { ImageCache };

@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../workers/startWorker';
 import { ARCHITECTURES } from '../models/architectures';
 import type { Sample } from '../datasets/dataset';
 import { paperRecipe, type TrainRecipe } from './recipe';
@@ -21,7 +19,8 @@ import type {
 import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patientSplit';
 import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
 import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns } from '../catalog/trainingRuns';
-import type { TrainingWorkerInput, TrainingWorkerMessage } from './protocol';
+import type { TrainingMessage, TrainingRequest } from './protocol';
+import { startTrainingJob, type TrainingJob } from './trainingJob';
 import { activeModelRef, ensureBuiltinRegistered } from '../models/modelVersions';
 
 /** Batch points kept for a reopened view; older ones are thinned, the chart still spans the run. */
@@ -32,7 +31,7 @@ export const stagingRoot = (dataDir: string): string => path.join(modelsDir(data
 
 interface CurrentRun {
   runId: number;
-  worker: Worker;
+  job: TrainingJob;
   phase: TrainingPhase;
   backend: TrainingBackend | null;
   config: TrainingConfig;
@@ -135,30 +134,36 @@ export class TrainingService {
     const runId = createRun(this.s.catalog, config, summary, active?.id ?? null);
     const stagingDir = path.join(stagingRoot(this.s.dataDir), `run-${runId}`);
     const stamp = new Date().toISOString();
-    const input: TrainingWorkerInput = {
-      runId,
-      train: splits.train.map(toSample),
-      val: splits.val.map(toSample),
-      test: splits.test.map(toSample),
-      recipe: recipeFor(config),
-      initFrom: config.start === 'fine-tune' ? active!.dir : null,
-      baseline: active ? { id: active.id, dir: active.dir } : null,
-      stagingDir,
-      sensitivity: config.sensitivity,
-      name: `${config.architecture} local ${stamp.slice(0, 10)}`,
-      version: `local-${runId}-${stamp.replace(/[-:]/g, '').slice(0, 13)}`,
-      risks: [
-        'Trained on this site\'s labelled images: its test figures come from a small local split and carry wide uncertainty.',
-        ...(active?.card.risks ?? []),
-      ],
-      cardExtras: { runId, dataset: summary, config, parentModel: active?.id ?? null },
+    const request: TrainingRequest = {
+      input: { train: splits.train.map(toSample), val: splits.val.map(toSample) },
+      options: {
+        recipe: recipeFor(config),
+        outDir: path.join(stagingDir, 'model'),
+        checkpointDir: path.join(stagingDir, 'checkpoint'),
+        // Fine-tuning: the parent's weights start the run (same architecture, checked above).
+        initFrom: config.start === 'fine-tune' ? active!.dir : undefined,
+        name: `${config.architecture} local ${stamp.slice(0, 10)}`,
+        version: `local-${runId}-${stamp.replace(/[-:]/g, '').slice(0, 13)}`,
+        parent: active?.id ?? null,
+        risks: [
+          'Trained on this site\'s labelled images: its test figures come from a small local split and carry wide uncertainty.',
+          ...(active?.card.risks ?? []),
+        ],
+        // Both cores where that pays (a compact model on wasm): retraining on a laptop without a GPU.
+        workers: 'auto',
+      },
+      finish: {
+        sensitivity: config.sensitivity,
+        test: splits.test.map(toSample),
+        baseline: active ? { id: active.id, dir: active.dir } : null,
+        cardExtras: { runId, dataset: summary, config, parentModel: active?.id ?? null },
+      },
     };
     try {
       fs.mkdirSync(stagingDir, { recursive: true });
-      const worker = startWorker('training', { workerData: input });
       const run: CurrentRun = {
         runId,
-        worker,
+        job: null as unknown as TrainingJob,
         phase: 'preparing',
         backend: null,
         config,
@@ -167,6 +172,7 @@ export class TrainingService {
         stagingDir,
         done: Promise.resolve(null as unknown as TrainingDone),
       };
+      run.job = startTrainingJob(request, (m) => this.onMessage(run, m));
       run.done = this.watch(run);
       this.current = run;
       this.progress(run);
@@ -181,71 +187,52 @@ export class TrainingService {
     this.s.events.emit('training.progress', { runId: run.runId, phase: run.phase, backend: run.backend, ...extra });
   }
 
-  private watch(run: CurrentRun): Promise<TrainingDone> {
-    return new Promise<TrainingDone>((resolve) => {
-      let settled = false;
-      const settle = (outcome: Omit<TrainingDone, 'runId'>): void => {
-        if (settled) return;
-        settled = true;
-        resolve(this.end(run.runId, run.stagingDir, outcome));
-      };
-      run.worker.on('message', (m: TrainingWorkerMessage) => {
-        switch (m.type) {
-          case 'backend':
-            run.backend = { name: m.name, gpu: m.gpu };
-            this.progress(run);
-            break;
-          case 'phase':
-            run.phase = m.phase;
-            this.progress(run);
-            break;
-          case 'event': {
-            const e = m.event;
-            if (e.type === 'cache') {
-              run.phase = 'caching';
-              this.progress(run, { cache: { done: e.done, total: e.total, split: e.split } });
-            } else if (e.type === 'batch') {
-              run.phase = 'training';
-              if (run.backend) run.backend.workers = e.workers;
-              const point: BatchPoint = { epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, imgPerS: e.imgPerS, etaS: e.etaS };
-              run.batches.push(point);
-              if (run.batches.length > MAX_BATCH_POINTS) run.batches = run.batches.filter((_, i) => i % 2 === 0);
-              this.progress(run, { batch: point });
-            } else if (e.type === 'epoch') {
-              const r = e.record;
-              const point: EpochPoint = { epoch: r.epoch, lr: r.lr, loss: r.loss, accuracy: r.accuracy, valLoss: r.valLoss, valAccuracy: r.valAccuracy, valMacroF1: r.valMacroF1, imgPerS: r.imgPerS, best: e.best };
-              run.epochs.push(point);
-              this.progress(run, { epoch: point });
-            }
-            break;
-          }
-          case 'result':
-            if (m.status === 'cancelled') settle({ status: 'cancelled', error: null, modelId: null, comparison: null });
-            else {
-              try {
-                const modelId = this.install(m.modelDir, m.modelId);
-                settle({ status: 'completed', error: null, modelId, comparison: m.comparison });
-              } catch (err) {
-                settle({ status: 'failed', error: err instanceof Error ? err.message : String(err), modelId: null, comparison: null });
-              }
-            }
-            break;
-          case 'error':
-            settle({ status: 'failed', error: m.message, modelId: null, comparison: null });
-            break;
-        }
-      });
-      run.worker.on('error', (err) => settle({ status: 'failed', error: err.message, modelId: null, comparison: null }));
-      run.worker.on('exit', (code) =>
-        settle({ status: 'failed', error: `the training worker stopped (exit code ${code}) before it finished`, modelId: null, comparison: null }),
-      );
-    });
+  /** Relays the worker's progress as `training.progress` events and keeps it for a reopened view. */
+  private onMessage(run: CurrentRun, m: Exclude<TrainingMessage, { type: 'result' | 'error' }>): void {
+    if (m.type === 'backend') run.backend = { name: m.name, gpu: m.gpu };
+    else if (m.type === 'phase') run.phase = m.phase;
+    else {
+      const e = m.event;
+      if (e.type === 'cache') {
+        run.phase = 'caching';
+        return this.progress(run, { cache: { done: e.done, total: e.total, split: e.split } });
+      }
+      if (e.type === 'batch') {
+        run.phase = 'training';
+        if (run.backend) run.backend.workers = e.workers;
+        const point: BatchPoint = { epoch: e.epoch, epochs: e.epochs, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, imgPerS: e.imgPerS, etaS: e.etaS };
+        run.batches.push(point);
+        if (run.batches.length > MAX_BATCH_POINTS) run.batches = run.batches.filter((_, i) => i % 2 === 0);
+        return this.progress(run, { batch: point });
+      }
+      if (e.type === 'epoch') {
+        const r = e.record;
+        const point: EpochPoint = { epoch: r.epoch, lr: r.lr, loss: r.loss, accuracy: r.accuracy, valLoss: r.valLoss, valAccuracy: r.valAccuracy, valMacroF1: r.valMacroF1, imgPerS: r.imgPerS, best: e.best };
+        run.epochs.push(point);
+        return this.progress(run, { epoch: point });
+      }
+      return;
+    }
+    this.progress(run);
+  }
+
+  /** Ends the run when the job settles: installs a completed model, else records why not. */
+  private async watch(run: CurrentRun): Promise<TrainingDone> {
+    let outcome: Omit<TrainingDone, 'runId'>;
+    try {
+      const { result, comparison } = await run.job.result;
+      if (result.status === 'cancelled' || !result.outDir || !result.card) outcome = { status: 'cancelled', error: null, modelId: null, comparison: null };
+      else outcome = { status: 'completed', error: null, modelId: this.install(result.outDir, result.card.id), comparison };
+    } catch (err) {
+      outcome = { status: 'failed', error: err instanceof Error ? err.message : String(err), modelId: null, comparison: null };
+    }
+    return this.end(run.runId, run.stagingDir, outcome);
   }
 
   /** Moves the finished folder out of staging (one rename) and only then registers it. */
   private install(stagedDir: string, modelId: string): string {
     const finalDir = path.join(modelsDir(this.s.dataDir), modelId);
-    if (fs.existsSync(finalDir)) throw new Error(`training/trainingService.ts: ${finalDir} already exists`);
+    if (fs.existsSync(finalDir)) throw new Error(`${finalDir} already exists`);
     fs.renameSync(stagedDir, finalDir);
     try {
       return registerModel(this.s, finalDir).id!;
@@ -271,7 +258,7 @@ export class TrainingService {
   /** Stops after the current batch (or evaluation step); the run ends 'cancelled'. */
   cancel(): boolean {
     if (!this.current) return false;
-    this.current.worker.postMessage('cancel');
+    this.current.job.cancel();
     return true;
   }
 
@@ -279,7 +266,7 @@ export class TrainingService {
   async terminate(): Promise<TrainingDone | null> {
     const run = this.current;
     if (!run) return null;
-    await run.worker.terminate();
+    await run.job.terminate();
     return run.done;
   }
 

@@ -13,8 +13,6 @@ export const WORKERS = {
   inference: 'inference/inference.worker.ts',
   /** A training run for `cxr train` and the app alike: training/trainingJob.ts. */
   training: 'training/training.worker.ts',
-  /** `cxr train` (folded into `training` by the training-worker unification). */
-  cliTraining: 'training/trainWorker.ts',
   /** The second wasm backend of data-parallel training: training/gradientPeer.ts. */
   gradientPeer: 'training/gradientPeer.worker.ts',
 } as const;

@@ -39,3 +39,17 @@ describe('listSamples', () => {
     expect(both.every((x) => fs.existsSync(x.file))).toBe(true);
   });
 });
+
+describe('known label errors', () => {
+  it('leaves out the listed files with their reasons, and keeps them on request', () => {
+    const excluded: string[] = [];
+    const train = listSamples(path.join(SHARED_DATA, 'cxr3'), 'train', { onExcluded: (s, why) => excluded.push(`${path.basename(s.file)}: ${why.reason}`) });
+    const all = listSamples(path.join(SHARED_DATA, 'cxr3'), 'train', { keepLabelErrors: true });
+    expect(all.length - train.length).toBe(1);
+    expect(excluded).toEqual([expect.stringMatching(/^fig1_COVID-00048\.jpg: an NIH ChestX-ray14 "No Finding" film/)]);
+    expect(train.some((s) => s.file.endsWith('fig1_COVID-00048.jpg'))).toBe(false);
+    const nihVal = listSamples(path.join(SHARED_DATA, 'nih'), 'val');
+    expect(nihVal.some((s) => s.file.endsWith('nih_00002237_000.jpg'))).toBe(false);
+    expect(nihVal.length).toBe(72);
+  });
+});

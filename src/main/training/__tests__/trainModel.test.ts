@@ -5,7 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../tfjs/backend';
 import { trainModel, type TrainEvent } from '../trainModel';
-import { startTrainingJob } from '../trainJob';
+import { startTrainingJob } from '../trainingJob';
 import { paperRecipe } from '../recipe';
 import { readCard } from '../../models/card';
 import { loadLayersModel } from '../../models/modelFiles';
@@ -87,13 +87,17 @@ describe('trainModel on wasm', () => {
 describe('startTrainingJob', () => {
   it('trains in a worker thread while the caller stays responsive', async () => {
     const events: TrainEvent[] = [];
-    const job = startTrainingJob(input, { recipe: recipe(), outDir: path.join(dir, 'w') }, (e) => events.push(e));
+    const job = startTrainingJob({ input, options: { recipe: recipe(), outDir: path.join(dir, 'w') } }, (m) => {
+      if (m.type === 'event') events.push(m.event);
+    });
     // The caller's timers keep firing during training.
     let ticks = 0;
     const timer = setInterval(() => ticks++, 20);
-    const result = await job.result;
+    const { result, comparison } = await job.result;
     clearInterval(timer);
     expect(result.status).toBe('completed');
+    // `cxr train` asks for no local calibration or comparison: those are the app's finishing steps.
+    expect(comparison).toBeNull();
     expect(events.some((e) => e.type === 'epoch')).toBe(true);
     expect(ticks).toBeGreaterThan(5);
   });

@@ -22,7 +22,7 @@ describe('the worker registry', () => {
     const { WORKERS } = await import('../registry');
     const srcMain = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
     for (const [name, file] of Object.entries(WORKERS)) {
-      expect(file, name).toMatch(/\.worker\.ts$|trainWorker\.ts$/);
+      expect(file, name).toMatch(/\.worker\.ts$/);
       expect(fs.existsSync(path.join(srcMain, file)), file).toBe(true);
     }
     const config = fs.readFileSync(path.resolve(srcMain, '../../electron.vite.config.ts'), 'utf8');
