@@ -147,6 +147,12 @@ export interface OperatingPoint {
   valPositives: number;
   /** True when val had no COVID-19 image and the threshold fell back to 0.5. */
   fallback: boolean;
+  /**
+   * Per val source: what the threshold gives there (null where the source has no image of that
+   * kind). Set when the threshold was chosen so that every source with enough COVID-19 images
+   * reaches the target (the worst source counts, not the pooled mean).
+   */
+  bySource?: Record<string, { sensitivity: number | null; specificity: number | null; positives: number; negatives: number }>;
 }
 
 /** New vs active on the same local test split; stored in the run and in the new model's card. */

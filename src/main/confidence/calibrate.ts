@@ -6,7 +6,7 @@
 import { LABELS } from '../../shared/labels';
 import { fitTemperature, softmaxT } from './temperature';
 import { expectedCalibrationError } from './ece';
-import { calibrateConformal, empiricalCoverage, type ConformalScore } from './conformal';
+import { calibrateConformal, classCoverage, empiricalCoverage, type ConformalScore } from './conformal';
 import { calibrateOod, oodScore } from './ood';
 import { readCard, writeCard } from '../models/card';
 import type { ConfidenceCard, ConformalCard, TemperatureCalibration } from './confidenceCard';
@@ -57,6 +57,8 @@ export interface CalibrateOptions {
   score?: ConformalScore;
   oodPercentile?: number;
   oodKind?: 'energy' | 'max-softmax';
+  /** One conformal threshold per class (Mondrian; default) rather than one for all. */
+  classConditional?: boolean;
 }
 
 export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Required<Pick<ConfidenceCard, 'calibration' | 'conformal' | 'ood'>> {
@@ -73,7 +75,7 @@ export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Req
     data: opts.data,
     fittedAt: new Date().toISOString(),
   };
-  const cov = { coverage: opts.coverage ?? 0.9, score: opts.score ?? 'lac' };
+  const cov = { coverage: opts.coverage ?? 0.9, score: opts.score ?? 'lac', classConditional: opts.classConditional ?? true };
   const conf = calibrateConformal(after, val.labels, cov);
   const inSample = empiricalCoverage(after, val.labels, conf);
   // Out-of-sample check: calibrate on four folds, measure on the fifth.
@@ -83,7 +85,13 @@ export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Req
     const c = calibrateConformal(rest.map((i) => after[i]!), rest.map((i) => val.labels[i]!), cov);
     return empiricalCoverage(held.map((i) => after[i]!), held.map((i) => val.labels[i]!), c).coverage;
   });
-  const conformal: ConformalCard = { ...conf, valCoverage: inSample.coverage, meanSetSize: inSample.meanSetSize, heldOutFoldCoverage };
+  const conformal: ConformalCard = {
+    ...conf,
+    valCoverage: inSample.coverage,
+    meanSetSize: inSample.meanSetSize,
+    heldOutFoldCoverage,
+    valClassCoverage: classCoverage(after, val.labels, conf),
+  };
   const kind = opts.oodKind ?? 'energy';
   const ood: OodCalibration = calibrateOod(
     val.logits.map((z, i) => oodScore(kind, z, val.raw[i]!)),

@@ -24,6 +24,8 @@ export interface ConformalCard extends ConformalCalibration {
   valCoverage: number;
   meanSetSize: number;
   heldOutFoldCoverage: number[];
+  /** Coverage among val images of each class, in LABELS order (null: none of that class). */
+  valClassCoverage?: (number | null)[];
 }
 
 export interface ConfidenceCard {
@@ -46,5 +48,6 @@ export function confidenceOf(card: Record<string, unknown>): ConfidenceCard {
 
 /** JSON has no Infinity: a qhat of Infinity is written as null. */
 function fixInfinity(c: ConformalCard | undefined): ConformalCard | undefined {
-  return c && { ...c, qhat: c.qhat === null ? Infinity : c.qhat };
+  const inf = (q: number | null) => (q === null ? Infinity : q);
+  return c && { ...c, qhat: inf(c.qhat), ...(c.classQhat ? { classQhat: c.classQhat.map(inf) } : {}) };
 }

@@ -44,3 +44,40 @@ export function flagRates(pCovid: ArrayLike<number>, isCovid: ArrayLike<boolean>
   }
   return { sensitivity: tp + fn ? tp / (tp + fn) : 0, specificity: tn + fp ? tn / (tn + fp) : 0 };
 }
+
+/** Sources with fewer COVID-19 val images than this do not set the threshold (too coarse), but are reported. */
+export const MIN_SOURCE_POSITIVES = 10;
+
+/**
+ * The threshold at which every val source with at least MIN_SOURCE_POSITIVES COVID-19 images
+ * reaches `target` sensitivity: the lowest of the per-source thresholds. A pooled threshold would
+ * let the largest source carry the average while a smaller one (another hospital's films) falls
+ * short, and the worklist would miss exactly those patients.
+ */
+export function deriveOperatingPointBySource(
+  pCovid: ArrayLike<number>,
+  isCovid: ArrayLike<boolean>,
+  sources: readonly string[],
+  target: number,
+): OperatingPoint {
+  const names = [...new Set(sources)];
+  const pick = (s: string) => Array.from({ length: pCovid.length }, (_, i) => i).filter((i) => sources[i] === s);
+  let threshold = Infinity;
+  for (const s of names) {
+    const idx = pick(s);
+    const positives = idx.filter((i) => isCovid[i]).length;
+    if (positives < MIN_SOURCE_POSITIVES) continue;
+    threshold = Math.min(threshold, deriveOperatingPoint(idx.map((i) => pCovid[i]!), idx.map((i) => isCovid[i]!), target).threshold);
+  }
+  const pooled = deriveOperatingPoint(pCovid, isCovid, target);
+  if (!Number.isFinite(threshold)) threshold = pooled.threshold;
+  const at = flagRates(pCovid, isCovid, threshold);
+  const bySource: NonNullable<OperatingPoint['bySource']> = {};
+  for (const s of names) {
+    const idx = pick(s);
+    const positives = idx.filter((i) => isCovid[i]).length;
+    const r = flagRates(idx.map((i) => pCovid[i]!), idx.map((i) => isCovid[i]!), threshold);
+    bySource[s] = { sensitivity: positives ? r.sensitivity : null, specificity: idx.length - positives ? r.specificity : null, positives, negatives: idx.length - positives };
+  }
+  return { ...pooled, threshold, valSensitivity: at.sensitivity, valSpecificity: at.specificity, bySource };
+}

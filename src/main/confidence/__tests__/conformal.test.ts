@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { softmaxT } from '../temperature';
-import { calibrateConformal, empiricalCoverage, predictionSet, type ConformalScore } from '../conformal';
+import { calibrateConformal, classCoverage, empiricalCoverage, predictionSet, type ConformalScore } from '../conformal';
 import { rng, syntheticLogits } from '../../../../test/helpers/syntheticLogits';
 
 /** Splits indices into k folds after a seeded shuffle. */
@@ -41,5 +41,28 @@ describe('split-conformal prediction sets', () => {
     const c = calibrateConformal([[0.9, 0.05, 0.05]], [0], { coverage: 0.9 });
     expect(c.qhat).toBe(Infinity);
     expect(predictionSet([0.2, 0.7, 0.1], c)).toEqual([1, 0, 2]);
+  });
+
+  it('class-conditional (Mondrian) sets cover a hard, rare class where one threshold does not', () => {
+    // Class 0 is rare and hard: its images' probabilities put little mass on it.
+    const r = rng(5);
+    const pr: number[][] = [];
+    const lab: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const y = r() < 0.1 ? 0 : 1 + Math.floor(r() * 2);
+      const pTrue = y === 0 ? 0.15 + 0.5 * r() : 0.55 + 0.45 * r();
+      const rest = (1 - pTrue) / 2;
+      pr.push([0, 1, 2].map((c) => (c === y ? pTrue : rest)));
+      lab.push(y);
+    }
+    const cal = Array.from({ length: 2000 }, (_, i) => i);
+    const held = Array.from({ length: 2000 }, (_, i) => i + 2000);
+    const fit = (classConditional: boolean) => calibrateConformal(cal.map((i) => pr[i]!), cal.map((i) => lab[i]!), { coverage: 0.9, classConditional });
+    const per = (c: ReturnType<typeof fit>) => classCoverage(held.map((i) => pr[i]!), held.map((i) => lab[i]!), c);
+    const marginal = per(fit(false));
+    const mondrian = per(fit(true));
+    expect(marginal[0]!).toBeLessThan(0.8);
+    for (const c of mondrian) expect(Math.abs(c! - 0.9)).toBeLessThanOrEqual(0.04);
+    expect(fit(true).classN).toEqual([0, 1, 2].map((c) => cal.filter((i) => lab[i] === c).length));
   });
 });
