@@ -14,13 +14,9 @@ export const useModelsStore = defineStore('models', () => {
   const busy = ref(false);
   const active = computed(() => versions.value.find((v) => v.active) ?? null);
 
-  async function loadVersions(): Promise<void> {
-    versions.value = await window.cxr.models.list();
-  }
-
   async function load(): Promise<void> {
     try {
-      await loadVersions();
+      versions.value = await window.cxr.models.list();
       repredict.value = await window.cxr.models.repredictStatus();
     } catch (err) {
       error.value = errorMessage(err);
@@ -28,9 +24,8 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   /** Makes `id` the active version; the catalog's re-prediction starts in main. Throws what main refused. */
-  async function activateVersion(id: string): Promise<RepredictProgress> {
+  async function activateVersion(id: string): Promise<void> {
     repredict.value = (await window.cxr.models.activate({ id })).repredict;
-    return repredict.value;
   }
 
   /** The registry's buttons: one change at a time, and what failed shown in `error`. */
