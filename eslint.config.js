@@ -31,6 +31,14 @@ export default tseslint.config(
     },
   },
   {
+    // The renderer's views and components reach main through their feature's store, never directly.
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.vue'],
+    ignores: ['src/renderer/**/*Store.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='window'][property.name='cxr']", message: 'Call main through a store (*Store.ts): views and components do not use window.cxr.' }],
+    },
+  },
+  {
     files: ['src/main/app/index.ts', 'src/main/app/ipc.ts', 'src/preload/**', 'test/e2e/electron*.test.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },

@@ -12,7 +12,7 @@ declare module '*.vue' {
  * webUtils.getPathForFile), main checks it is a folder and allows it as an import root, and only
  * that folder's path comes back. Absent in the browser harness.
  */
-export interface CxrDropApi {
+interface CxrDropApi {
   registerDroppedFolder(file: File): Promise<{ folder: string | null }>;
 }
 
