@@ -5,6 +5,41 @@ import { metricsBySource, predictCache, type EvalMetrics } from '../../main/eval
 import { initBackend } from '../../main/tfjs/backend';
 import { resolveModel } from '../../main/models/registry';
 import { evalConfidence, type ConfidenceEval } from '../../main/confidence/confidenceEval';
+import { flagRates } from '../../main/confidence/operatingThreshold';
+import type { ImageCache } from '../../main/datasets/imageCache';
+import { LABELS } from '../../shared/labels';
+
+interface FlagFigures {
+  sensitivity: number | null;
+  specificity: number | null;
+  /** Share of all images flagged. */
+  flagged: number;
+  n: number;
+}
+
+/**
+ * The worklist's COVID-19 flag on these images: calibrated p(COVID-19) at or above the card's
+ * operating threshold, overall and per source. Null when the card sets no threshold.
+ */
+function flagAtCard(probs: Float32Array, cache: ImageCache, temperature: number, threshold: number | undefined): (FlagFigures & { threshold: number; bySource: Record<string, FlagFigures> }) | null {
+  if (threshold === undefined) return null;
+  const k = LABELS.length;
+  const pCovid = Array.from({ length: cache.count }, (_, i) => {
+    // Temperature on log-probabilities: softmax(log p / T), the predictor's calibrated p.
+    const w = Array.from({ length: k }, (_, j) => Math.max(1e-12, probs[i * k + j]!) ** (1 / temperature));
+    return w[0]! / w.reduce((a, b) => a + b, 0);
+  });
+  const figures = (idx: number[]): FlagFigures => {
+    const p = idx.map((i) => pCovid[i]!);
+    const y = idx.map((i) => cache.labels[i] === 0);
+    const r = flagRates(p, y, threshold);
+    const pos = y.filter(Boolean).length;
+    return { sensitivity: pos ? r.sensitivity : null, specificity: idx.length - pos ? r.specificity : null, flagged: p.filter((v) => v >= threshold).length / Math.max(1, idx.length), n: idx.length };
+  };
+  const all = Array.from({ length: cache.count }, (_, i) => i);
+  const sources = [...new Set(cache.sources)];
+  return { threshold, ...figures(all), bySource: Object.fromEntries(sources.map((s) => [s, figures(all.filter((i) => cache.sources[i] === s))])) };
+}
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 
@@ -42,9 +77,13 @@ export const evalCommand: Command = {
       onProgress: ctx.progress,
     });
     loaded.model.dispose();
+    const op = card.operatingPoint as { threshold?: unknown } | undefined;
+    const temperature = (card.calibration as { temperature?: number } | undefined)?.temperature ?? 1;
+    const flag = flagAtCard(probs, cache, temperature, typeof op?.threshold === 'number' ? op.threshold : undefined);
     return {
       ...all,
       bySource,
+      flag,
       confidence,
       model: { id: loaded.id, dir: loaded.dir, name: card.name, architecture: card.architecture, version: card.version, builtin: loaded.builtin },
       backend: backend.name,
@@ -62,6 +101,10 @@ export const evalCommand: Command = {
     }
     lines.push(`  confusion (rows actual, cols predicted ${r.labels.join('/')}): ${JSON.stringify(r.confusion)}`);
     lines.push(`  Keras micro precision ${r.kerasMicro.precision.toFixed(4)} recall ${r.kerasMicro.recall.toFixed(4)}`);
+    const f = (result as { flag: ReturnType<typeof flagAtCard> }).flag;
+    const pc = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`);
+    if (f) lines.push(`  COVID-19 flag at p ≥ ${f.threshold.toFixed(4)}: sensitivity ${pc(f.sensitivity)}, specificity ${pc(f.specificity)}, flagged ${pc(f.flagged)}`);
+    else lines.push('  COVID-19 flag: the card sets no operating threshold');
     const c = (result as { confidence?: ConfidenceEval }).confidence;
     if (c) {
       lines.push(`  calibration: T ${c.temperature?.toFixed(4) ?? 'none'}  ECE ${c.eceBefore.toFixed(4)} → ${c.eceAfter.toFixed(4)}`);

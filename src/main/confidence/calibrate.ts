@@ -8,7 +8,7 @@ import { fitTemperature, softmaxT } from './temperature';
 import { expectedCalibrationError } from './ece';
 import { calibrateConformal, classCoverage, empiricalCoverage, type ConformalScore } from './conformal';
 import { calibrateOod, oodScore } from './ood';
-import { readCard, writeCard } from '../models/card';
+import { readCard, writeCard, type ModelCard } from '../models/card';
 import type { ConfidenceCard, ConformalCard, TemperatureCalibration } from './confidenceCard';
 import type { Predictor } from '../inference/predictor';
 import type { OodCalibration } from './ood';
@@ -102,7 +102,7 @@ export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Req
 }
 
 /** Merges confidence parts into a model folder's card.json (other fields untouched). */
-export function writeConfidenceToCard(dir: string, parts: ConfidenceCard): void {
+export function writeConfidenceToCard(dir: string, parts: ConfidenceCard & Partial<Pick<ModelCard, 'operatingPoint'>>): void {
   const card = readCard(dir);
   const merged = { ...card, ...parts } as typeof card;
   // JSON cannot hold Infinity; confidenceCard.ts reads null back as Infinity.

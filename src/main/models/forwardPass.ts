@@ -98,21 +98,33 @@ export class ModelGraph {
     this.hasDropout = this.steps.some((s) => s.stochastic);
     // A conv's activation may be a separate layer right after it (Conv → BatchNorm → ELU); Grad-CAM
     // wants each block's final 4-D feature map before pooling, so follow element-wise successors.
+    // In a residual block the map continues through the Add that joins the shortcut (and the ReLU
+    // after it): the block's output is the sum, not either branch.
     const elementwise = ['BatchNormalization', 'Activation', 'ELU', 'ReLU', 'LeakyReLU'];
-    const finalMap = (ref: SymbolicRef): SymbolicRef => {
+    const finalMap = (ref: SymbolicRef): { ref: SymbolicRef; residual: boolean } => {
+      let residual = false;
       for (;;) {
-        const next = this.steps.find((s) => s.inputs.length === 1 && s.inputs[0]!.id === ref.id && elementwise.includes(s.layer.getClassName()));
-        if (!next) return ref;
+        const next = this.steps.find(
+          (s) =>
+            s.inputs.some((i) => i.id === ref.id) &&
+            ((s.inputs.length === 1 && elementwise.includes(s.layer.getClassName())) || s.layer.getClassName() === 'Add'),
+        );
+        if (!next) return { ref, residual };
+        if (next.layer.getClassName() === 'Add') residual = true;
         ref = next.outputs[0]!;
       }
     };
+    const seen = new Set<number>();
     const convMaps = this.steps
       .filter((s) => CONV.has(s.layer.getClassName()) && s.outputs[0]!.shape.length === 4)
-      .map((s) => ({ name: s.layer.name, ref: finalMap(s.outputs[0]!) }));
-    // A block ends where its map feeds something other than another conv (a pooling layer).
-    this.convBlocks = convMaps.filter(
-      ({ ref }) => !this.steps.some((s) => s.inputs.some((i) => i.id === ref.id) && CONV.has(s.layer.getClassName())),
-    );
+      .map((s) => ({ name: s.layer.name, ...finalMap(s.outputs[0]!) }))
+      // A block's two branches (main and projection shortcut) end in the same map: keep it once.
+      .filter((m) => !seen.has(m.ref.id) && seen.add(m.ref.id));
+    // A block ends where its map feeds something other than another conv (a pooling layer), or
+    // where a residual sum closes it.
+    this.convBlocks = convMaps
+      .filter(({ ref, residual }) => residual || !this.steps.some((s) => s.inputs.some((i) => i.id === ref.id) && CONV.has(s.layer.getClassName())))
+      .map(({ name, ref }) => ({ name, ref }));
     this.lastConv = this.convBlocks.length ? this.convBlocks[this.convBlocks.length - 1]!.ref : null;
 
     const final = this.steps[this.steps.length - 1]!;
