@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { shareIdentity } from './wasmIdentity';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGrad } from './wasmMaxPoolGrad';
 
@@ -178,6 +179,7 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   replace('BatchMatMul', makeBatchMatMul);
   // The stock one loses the gradient of all-negative windows (see wasmMaxPoolGrad.ts).
   replace('MaxPoolGrad', () => maxPoolGrad as unknown as Kernel);
+  replace('Identity', () => shareIdentity as unknown as Kernel);
   done = { registered };
   return done;
 }

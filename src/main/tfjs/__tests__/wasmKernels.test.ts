@@ -66,3 +66,23 @@ describe('wasm training kernels', () => {
     expect(relErr(got[1]!, ref[1]!)).toBeLessThan(1e-4);
   });
 });
+
+describe('wasm Identity', () => {
+  it('shares the data of a clone instead of copying it, and the clone outlives its source', async () => {
+    await tf.setBackend('wasm');
+    registerWasmTrainingKernels();
+    const backend = tf.backend() as unknown as { refCount(id: object): number };
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(backend.refCount(x.dataId)).toBe(2);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3]);
+    // A variable's assign swaps its data: a clone taken before keeps the old values.
+    const v = tf.variable(tf.tensor1d([5, 6]));
+    const before = tf.clone(v);
+    v.assign(tf.tensor1d([7, 8]));
+    expect(Array.from(await before.data())).toEqual([5, 6]);
+    tf.dispose([y, v, before]);
+  });
+});
