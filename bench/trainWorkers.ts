@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listSamples } from '../src/main/datasets/dataset';
-import { paperRecipe } from '../src/main/training/recipe';
+import { chestRecipe, paperRecipe } from '../src/main/training/recipe';
 import { trainModel } from '../src/main/training/trainModel';
 import type { ArchitectureName } from '../src/main/models/architectures';
 
@@ -17,14 +17,19 @@ const data = path.resolve(import.meta.dirname, '../../shared/data/cxr3');
 const train = listSamples(data, 'train');
 const val = listSamples(data, 'val').slice(0, 64);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-bench-workers-'));
-const archs = (process.env.BENCH_ARCHS?.split(',') ?? ['zhongSlim', 'zhong2020']) as ArchitectureName[];
+const archs = (process.env.BENCH_ARCHS?.split(',') ?? ['cxrResNet', 'zhongSlim', 'zhong2020']) as ArchitectureName[];
 const out: Record<string, Record<string, number>> = {};
 try {
   for (const arch of archs) {
     out[arch] = {};
     for (const workers of [1, 2]) {
       process.stderr.write(`bench: ${arch}, ${workers} worker(s)…\n`);
-      const recipe = paperRecipe(arch, { epochs: 1, maxTrainImages: arch === 'zhong2020' ? 192 : 640, seed: 3 });
+      const maxTrainImages = arch === 'zhong2020' ? 192 : 640;
+      // Each architecture with the recipe it trains by: the default with the chest recipe.
+      const recipe =
+        arch === 'cxrResNet'
+          ? chestRecipe(arch, { epochs: 1, maxTrainImages, seed: 3, sampling: { kind: 'balanced', epochSize: maxTrainImages, sourcePower: 0 } })
+          : paperRecipe(arch, { epochs: 1, maxTrainImages, seed: 3 });
       const r = await trainModel({ train, val }, { recipe, outDir: path.join(dir, `${arch}-${workers}`), workers, checkpoints: false });
       out[arch][`workers${workers}`] = Math.round(r.history[0]!.imgPerS * 10) / 10;
     }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Label } from './labels';
 
 /** Architectures a user may train (names as stored in a model card). */
-export const TRAINING_ARCHITECTURES = ['zhongSlim', 'zhong2020'] as const;
+export const TRAINING_ARCHITECTURES = ['cxrResNet', 'zhongSlim', 'zhong2020'] as const;
 export type TrainingArchitecture = (typeof TRAINING_ARCHITECTURES)[number];
 
 /** Below this many images a class is too thin to train or judge on: the view warns. */
@@ -18,7 +18,7 @@ const lrStage = z.object({ fromEpoch: z.number().int().min(0).max(1000), lr: z.n
 
 export const trainingConfig = z
   .object({
-    architecture: z.enum(TRAINING_ARCHITECTURES).default('zhongSlim'),
+    architecture: z.enum(TRAINING_ARCHITECTURES).default('cxrResNet'),
     /** Fine-tune the active model's weights, or start from random weights. */
     start: z.enum(['fine-tune', 'scratch']).default('fine-tune'),
     epochs: z.number().int().min(1).max(200).default(12),

@@ -1,7 +1,7 @@
 import type { CliContext } from '../command';
 import { UsageError } from '../command';
 import { trainingService } from '../../main/training/trainingService';
-import { activateVersion } from '../../main/models/modelVersions';
+import { activateVersion, activeModelRef } from '../../main/models/modelVersions';
 import { repredictService } from '../../main/inference/repredict';
 import { trainingConfig, type TrainingProgress } from '../../shared/training';
 
@@ -31,8 +31,10 @@ function num(values: Record<string, unknown>, key: string): number | undefined {
  */
 export async function trainFromCatalog(ctx: CliContext, values: Record<string, unknown>): Promise<unknown> {
   const s = ctx.services();
+  // Fine-tuning keeps the active model's architecture unless --arch says otherwise.
+  const active = values.scratch ? null : activeModelRef(s);
   const parsed = trainingConfig.safeParse({
-    ...(typeof values.arch === 'string' ? { architecture: values.arch } : {}),
+    ...(typeof values.arch === 'string' ? { architecture: values.arch } : active ? { architecture: active.card.architecture } : {}),
     start: values.scratch ? 'scratch' : 'fine-tune',
     ...(num(values, 'epochs') !== undefined ? { epochs: num(values, 'epochs') } : {}),
     ...(num(values, 'batch-size') !== undefined ? { batchSize: num(values, 'batch-size') } : {}),

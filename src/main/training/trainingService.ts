@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ARCHITECTURES } from '../models/architectures';
 import type { Sample } from '../datasets/dataset';
-import { paperRecipe, type TrainRecipe } from './recipe';
+import { chestRecipe, paperRecipe, type TrainRecipe } from './recipe';
 import { registerModel } from '../models/registry';
 import type { Services } from '../services/services';
 import { CxrError } from '../../shared/errors';
@@ -41,16 +41,37 @@ interface CurrentRun {
   done: Promise<TrainingDone>;
 }
 
-/** The augmentation toggles as the model issue's recipe spells them. */
-export function recipeFor(config: TrainingConfig): TrainRecipe {
-  const arch = ARCHITECTURES[config.architecture];
-  const size = arch.inputSize;
+/**
+ * The recipe for a run from the Training view: the default model's (balanced epochs, shortcut
+ * augmentation, cosine decay from the first stage's rate) for cxrResNet, the paper's for its
+ * models. The view's augmentation toggles switch the matching parts off.
+ */
+export function recipeFor(config: TrainingConfig, trainImages: number): TrainRecipe {
+  const size = ARCHITECTURES[config.architecture].inputSize;
+  const common = { epochs: config.epochs, batchSize: config.batchSize, seed: config.seed, classWeights: config.classWeights };
+  if (config.architecture === 'cxrResNet') {
+    const base = chestRecipe('cxrResNet');
+    const a = config.augment;
+    if (base.augment.kind !== 'chest') throw new Error('the default recipe lost its augmentation');
+    const lr = config.lrSchedule[0]!.lr;
+    return chestRecipe('cxrResNet', {
+      ...common,
+      lrCosine: { max: lr, min: lr / 50, warmupEpochs: Math.min(1, config.epochs - 1) },
+      // An epoch is as many images as the local train split holds, drawn balanced by class.
+      sampling: { kind: 'balanced', epochSize: Math.max(config.batchSize, trainImages), sourcePower: 0 },
+      selectBy: 'macro-f1',
+      augment: {
+        ...base.augment,
+        flip: a.flip,
+        ...(a.brightness ? {} : { brightness: 0 }),
+        ...(a.contrast ? {} : { contrast: [1, 1] as [number, number], gamma: [1, 1] as [number, number] }),
+        ...(a.crop ? {} : { scale: [1, 1] as [number, number], rotateDeg: 0 }),
+      },
+    });
+  }
   return paperRecipe(config.architecture, {
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    seed: config.seed,
+    ...common,
     lrSchedule: config.lrSchedule.map((s) => [s.fromEpoch, s.lr] as [number, number]),
-    classWeights: config.classWeights,
     augment: {
       flip: config.augment.flip,
       brightness: config.augment.brightness ? 0.1 : 0,
@@ -137,7 +158,7 @@ export class TrainingService {
     const request: TrainingRequest = {
       input: { train: splits.train.map(toSample), val: splits.val.map(toSample) },
       options: {
-        recipe: recipeFor(config),
+        recipe: recipeFor(config, splits.train.length),
         outDir: path.join(stagingDir, 'model'),
         checkpointDir: path.join(stagingDir, 'checkpoint'),
         // Fine-tuning: the parent's weights start the run (same architecture, checked above).
