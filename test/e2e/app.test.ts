@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  services?.close();
+  await services?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -17,8 +17,8 @@ beforeAll(async () => {
   await importLabelled(s, dataDir);
   base = await installBaseModel(s);
 }, 120_000);
-afterAll(() => {
-  s.cleanup();
+afterAll(async () => {
+  await s.cleanup();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(base.dir, { recursive: true, force: true });
 });

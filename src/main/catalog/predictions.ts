@@ -81,6 +81,11 @@ export function readImageQualities(db: Catalog, ids: readonly number[]): Map<num
   return out;
 }
 
+/** Images this model has a prediction for. */
+export function predictedImageIds(db: Catalog, modelId: string): number[] {
+  return db.prepare('SELECT image_id FROM predictions WHERE model_id = ?').pluck().all(modelId) as number[];
+}
+
 /** Eligible images without a prediction by this model. */
 export function unpredictedEligible(db: Catalog, modelId: string): number[] {
   return (

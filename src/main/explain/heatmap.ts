@@ -8,7 +8,6 @@ import type { HeatmapTensor } from '../../shared/predict';
 import type { Services } from '../services/services';
 import { readCachedHeatmap, writeCachedHeatmap } from './heatmapCache';
 import { predictionModel } from '../models/activeModel';
-import { predictHost } from '../inference/inferenceHost';
 
 export async function heatmapFor(s: Services, imageId: number): Promise<HeatmapTensor> {
   const model = predictionModel(s);
@@ -20,7 +19,7 @@ export async function heatmapFor(s: Services, imageId: number): Promise<HeatmapT
   if (!row) throw new CxrError('NOT_FOUND', `image ${imageId} is not in the catalog`);
   if (row.status !== 'eligible') throw new CxrError('BAD_INPUT', `image ${imageId} is excluded (${row.exclusion_reason ?? 'not eligible'}): no prediction to explain`);
   // In the inference worker: Grad-CAM of the paper's model takes ~1 s of tensor work.
-  const { heatmap, classIndex } = await predictHost(s).heatmap(model.dir, imageId);
+  const { heatmap, classIndex } = await s.inference.heatmap(model.dir, imageId);
   writeCachedHeatmap(s.dataDir, model.id, imageId, heatmap, classIndex);
   return { ...heatmap, modelId: model.id, predicted: LABELS[classIndex]!, cached: false };
 }

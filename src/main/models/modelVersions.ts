@@ -8,7 +8,6 @@ import type { Services } from '../services/services';
 import { CxrError } from '../../shared/errors';
 import type { ActivationResult, ModelDetail, ModelVersion } from '../../shared/models';
 import type { Comparison, DatasetSummary } from '../../shared/training';
-import { repredictService } from '../inference/repredict';
 
 interface ModelRow {
   id: string;
@@ -115,7 +114,7 @@ export async function activateVersion(s: Services, id: string, actor = 'models')
     audit(s.catalog, { actor, action: 'model.activate', entity: 'model', entityId: id, detail: { from: before, to: id } });
   })();
   s.events.emit('models.changed', { activeId: id });
-  const repredict = await repredictService(s).start(id);
+  const repredict = await s.repredict.start(id);
   return { activeId: id, repredict };
 }
 

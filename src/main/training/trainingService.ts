@@ -7,6 +7,7 @@ import type { Sample } from '../datasets/dataset';
 import { paperRecipe, type TrainRecipe } from './recipe';
 import { registerModel } from '../models/registry';
 import type { Services } from '../services/services';
+import type { LongLived, ServiceRegistration } from '../services/serviceRegistry';
 import { CxrError } from '../../shared/errors';
 import type {
   BatchPoint,
@@ -71,7 +72,10 @@ const toSample = (i: LabelledImage): Sample => ({ file: i.file, label: i.label, 
  * finished folder into the models folder and registers it (inactive). A run that fails, is
  * cancelled or whose worker dies leaves the active model and the registry untouched.
  */
-export class TrainingService {
+export class TrainingService implements LongLived {
+  /** Made when the handler map is built (app start): creating it marks runs a dead process left 'running' as failed. */
+  static readonly REGISTRATION: ServiceRegistration<'training', TrainingService> = { name: 'training', create: (s) => new TrainingService(s) };
+
   private current: CurrentRun | null = null;
 
   constructor(private readonly s: Services) {
@@ -283,6 +287,11 @@ export class TrainingService {
     return run.done;
   }
 
+  /** Ends the run in flight (app quit): it is recorded 'failed' before the catalog closes. */
+  async close(): Promise<void> {
+    await this.terminate();
+  }
+
   /** Settles when the running run ends; null when none runs. */
   whenDone(): Promise<TrainingDone> | null {
     return this.current?.done ?? null;
@@ -299,16 +308,4 @@ export class TrainingService {
   runs(limit: number) {
     return listRuns(this.s.catalog, limit);
   }
-}
-
-const instances = new WeakMap<Services, TrainingService>();
-
-/** One training service per Services; creating it marks runs a dead process left 'running' as failed. */
-export function trainingService(s: Services): TrainingService {
-  let t = instances.get(s);
-  if (!t) {
-    t = new TrainingService(s);
-    instances.set(s, t);
-  }
-  return t;
 }

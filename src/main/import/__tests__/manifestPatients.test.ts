@@ -40,7 +40,7 @@ describe('patients from a manifest.csv under the import root', () => {
         { patient: 'kermany_person9_bacteria', n: 1, studies: 1, label: 'PNEUMONIA' },
       ]);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 

@@ -50,7 +50,7 @@ describe('a good copy after a truncated one', () => {
       expect(third).toMatchObject({ imported: 0, repaired: 0, duplicates: 1 });
       expect(rows(s)).toEqual(good);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 
@@ -63,7 +63,7 @@ describe('a good copy after a truncated one', () => {
       expect(r.repaired + r.duplicates).toBe(1);
       expect(rows(s)).toEqual([{ status: 'eligible', exclusion: null, path: path.join(both, 'b_full.dcm'), rendered: 1, worklist: 'eligible' }]);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 });

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { tempServices } from '../../../../test/helpers/tempServices';
 import { createHandlers } from '../../ipc/handlers';
 import { registerModel } from '../../models/registry';
-import { cancelPredictJob, runPredictJob } from '../predictJob';
 import type { HeatmapTensor, PredictionRecord, PredictProgress, PredictSummary } from '../../../shared/predict';
 import { LABELS } from '../../../shared/labels';
 import { addCatalogImage, saveTinyModel } from '../../../../test/helpers/catalogFixture';
@@ -73,7 +72,7 @@ describe('catalog prediction service', () => {
 
   it('with no ids predicts only eligible images this model has not predicted', async () => {
     const extra = await addCatalogImage(s);
-    const sum = (await runPredictJob(s, {})) as PredictSummary;
+    const sum = (await s.predictions.run({})) as PredictSummary;
     expect(sum.total).toBe(1);
     expect(sum.predicted).toBe(1);
     expect(s.catalog.prepare('SELECT count(*) AS n FROM predictions WHERE image_id = ?').get(extra)).toEqual({ n: 1 });
@@ -83,9 +82,9 @@ describe('catalog prediction service', () => {
     const more: number[] = [];
     for (let i = 0; i < 20; i++) more.push(await addCatalogImage(s));
     const off = s.events.subscribe((e, p) => {
-      if (e === 'predict.progress' && (p as PredictProgress).done > 0) cancelPredictJob(s);
+      if (e === 'predict.progress' && (p as PredictProgress).done > 0) s.predictions.cancel();
     });
-    const sum = await runPredictJob(s, { imageIds: more }, { inline: true });
+    const sum = await s.predictions.run({ imageIds: more }, { inline: true });
     off();
     expect(sum.cancelled).toBe(true);
     expect(sum.predicted).toBe(16);
@@ -102,12 +101,12 @@ describe('catalog prediction service', () => {
       worst = Math.max(worst, now - last);
       last = now;
     }, 10);
-    const sum = await runPredictJob(s, { imageIds: fresh });
+    const sum = await s.predictions.run({ imageIds: fresh });
     clearInterval(tick);
     expect(sum.predicted).toBe(9);
     expect(worst).toBeLessThan(250);
     const inWorker = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionRecord }).value;
-    await runPredictJob(s, { imageIds: [fresh[0]!], force: true }, { inline: true });
+    await s.predictions.run({ imageIds: [fresh[0]!], force: true }, { inline: true });
     const inline = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionRecord }).value;
     for (const l of LABELS) expect(inWorker.probs[l]).toBeCloseTo(inline.probs[l], 4);
   });

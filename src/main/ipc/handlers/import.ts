@@ -2,7 +2,6 @@ import path from 'node:path';
 import { CxrError } from '../../../shared/errors';
 import type { Services } from '../../services/services';
 import type { GroupImpl } from './types';
-import { cancelImportJob, importJobStatus, startImportJob } from '../../import/importJob';
 
 /** Whether `p` is one of the allowed roots or lies inside one. */
 function underAllowedRoot(s: Services, p: string): boolean {
@@ -32,10 +31,10 @@ export function importHandlers(s: Services): GroupImpl<'import'> {
           `import roots must be folders chosen in the dialog; refused: ${refused.join(', ')}`.slice(0, 1000),
         );
       }
-      const { importId } = await startImportJob(s, { roots: req.roots.map((r) => path.resolve(r)), labelsFromFolders: req.labelsFromFolders });
+      const { importId } = await s.imports.start({ roots: req.roots.map((r) => path.resolve(r)), labelsFromFolders: req.labelsFromFolders });
       return { importId };
     },
-    'import.cancel': async () => ({ cancelled: cancelImportJob(s) }),
-    'import.status': async () => importJobStatus(s),
+    'import.cancel': async () => ({ cancelled: s.imports.cancel() }),
+    'import.status': async () => s.imports.status(),
   };
 }

@@ -11,9 +11,9 @@ import { paperRecipe } from '../../training/recipe';
 import { LABELS } from '../../../shared/labels';
 
 const services = tempServices('cxr-registry-');
-afterAll(() => {
+afterAll(async () => {
   delete process.env.CXR_DEFAULT_MODEL_DIR;
-  services.cleanup();
+  await services.cleanup();
 });
 
 function card(id: string): ModelCard {

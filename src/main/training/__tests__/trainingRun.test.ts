@@ -6,8 +6,7 @@ import { createServices } from '../../services/services';
 import { submitReview } from '../../catalog/reviews';
 import { setSetting } from '../../catalog/openCatalog';
 import { catalogLabels } from '../../datasets/catalogLabels';
-import { trainingService, stagingRoot } from '../trainingService';
-import { repredictService } from '../../inference/repredict';
+import { stagingRoot } from '../trainingService';
 import { recoverInterruptedRuns } from '../../catalog/trainingRuns';
 import type { TrainingDone, TrainingProgress } from '../../../shared/training';
 import type { ActivationResult, ModelVersion } from '../../../shared/models';
@@ -42,8 +41,8 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => {
-  s.cleanup();
+afterAll(async () => {
+  await s.cleanup();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(base.dir, { recursive: true, force: true });
 });
@@ -104,7 +103,7 @@ describe('a training run', () => {
     const info = await call<{ backend: { name: string } }>('system.info'); // warm the backend once
     const started = await call<{ runId: number }>('training.start', quickConfig);
     runId = started.runId;
-    const finished = trainingService(s).whenDone()!;
+    const finished = s.training.whenDone()!;
     let over = false;
     void finished.then(() => (over = true));
     latencies = [];
@@ -187,7 +186,7 @@ describe('a training run', () => {
     const act = await call<ActivationResult>('models.activate', { id: run.model_id });
     expect(act.activeId).toBe(run.model_id);
     expect(activeId()).toBe(run.model_id);
-    const final = await repredictService(s).whenDone()!;
+    const final = await s.repredict.whenDone()!;
     off();
     expect(final).toMatchObject({ status: 'completed', done: 90, total: 90 });
     expect(events.at(-1)).toBe(90);
@@ -200,7 +199,7 @@ describe('a training run', () => {
     expect(wl.n).toBe(90);
     const back = await call<ActivationResult>('models.rollback');
     expect(back.activeId).toBe(base.id);
-    await repredictService(s).whenDone();
+    await s.repredict.whenDone();
     expect(activeId()).toBe(base.id);
   }, 240_000);
 
@@ -209,7 +208,7 @@ describe('a training run', () => {
     const { runId: id } = await call<{ runId: number }>('training.start', { ...quickConfig, start: 'scratch' });
     await waitFor(() => progress.some((p) => p.runId === id && p.batch));
     expect(await call<{ cancelled: boolean }>('training.cancel')).toEqual({ cancelled: true });
-    const r = await trainingService(s).whenDone();
+    const r = await s.training.whenDone();
     expect(r?.status ?? runRow(id).status).toBe('cancelled');
     expect(runRow(id).status).toBe('cancelled');
     expect((s.catalog.prepare('SELECT count(*) AS n FROM models').get() as { n: number }).n).toBe(before);
@@ -223,7 +222,7 @@ describe('robustness', () => {
     const active = activeId();
     const { runId: id } = await call<{ runId: number }>('training.start', quickConfig);
     await waitFor(() => progress.some((p) => p.runId === id && p.batch && p.batch.batch >= 2 && p.batch.batch < p.batch.batches));
-    const r = await trainingService(s).terminate();
+    const r = await s.training.terminate();
     expect(r!.status).toBe('failed');
     expect(runRow(id)).toMatchObject({ status: 'failed', model_id: null });
     expect(runRow(id).error).toMatch(/worker stopped/);
@@ -233,7 +232,7 @@ describe('robustness', () => {
     expect(fs.existsSync(path.join(stagingRoot(s.dataDir), `run-${id}`))).toBe(false);
   }, 240_000);
 
-  it('on the next start, a run a dead process left running is marked failed and its staging removed', () => {
+  it('on the next start, a run a dead process left running is marked failed and its staging removed', async () => {
     const id = Number(
       s.catalog
         .prepare(`INSERT INTO training_runs (status, config_json) VALUES ('running', ?)`)
@@ -250,7 +249,7 @@ describe('robustness', () => {
       expect(fs.existsSync(path.dirname(half))).toBe(false);
       expect(recoverInterruptedRuns(s.catalog)).toEqual([]);
     } finally {
-      again.close();
+      await again.close();
     }
   });
 });
