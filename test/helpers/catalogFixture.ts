@@ -56,3 +56,12 @@ export async function saveTinyModel(model: tf.LayersModel, dir: string, inputSiz
   } as unknown as ModelCard;
   writeCard(dir, card);
 }
+
+/** A training run left 'running' by a process that is gone (another host, a pid that cannot exist). */
+export function addRunOfDeadProcess(db: Services['catalog'], config: unknown): number {
+  return Number(
+    db
+      .prepare(`INSERT INTO training_runs (status, config_json) VALUES ('running', ?)`)
+      .run(JSON.stringify({ config, dataset: null, owner: { pid: 2 ** 22 + 12345, host: 'gone' } })).lastInsertRowid,
+  );
+}

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, type Services } from '../../src/main/services/services';
-import { setSetting } from '../../src/main/catalog/openCatalog';
+import { setSetting } from '../../src/main/catalog/settings';
 import { submitReview } from '../../src/main/catalog/reviews';
 import { runImport } from '../../src/main/import/importRun';
 import { stagingRoot } from '../../src/main/training/trainingService';

@@ -3,7 +3,6 @@ import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
 import type { PredictionRecord } from '../../shared/predict';
 import type { ImagePrediction } from '../inference/predictor';
-import type { ImageQuality } from '../confidence/quality';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
   db.prepare(
@@ -50,6 +49,19 @@ export interface PredictionRow {
   created_at: string;
 }
 
+/** A predictions row with its model's name, version and card. */
+export type PredictionWithModel = PredictionRow & { model_name: string | null; model_version: string | null; card_json: string | null };
+
+/** The prediction the worklist shows for an image (the active model's, else the newest), with its model. */
+export function currentPredictionRow(db: Catalog, imageId: number): PredictionWithModel | undefined {
+  return db
+    .prepare(
+      `SELECT pr.*, m.name AS model_name, m.version AS model_version, m.card_json FROM worklist_entries w
+       JOIN predictions pr ON pr.id = w.prediction_id LEFT JOIN models m ON m.id = pr.model_id WHERE w.image_id = ?`,
+    )
+    .get(imageId) as PredictionWithModel | undefined;
+}
+
 export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionRecord | null {
   const r = db.prepare('SELECT * FROM predictions WHERE image_id = ? AND model_id = ?').get(imageId, modelId) as PredictionRow | undefined;
   if (!r) return null;
@@ -68,17 +80,6 @@ export function readPrediction(db: Catalog, modelId: string, imageId: number): P
     durationMs: r.duration_ms,
     createdAt: r.created_at,
   };
-}
-
-/** The screening fields of catalog images, by id (missing ids are absent from the map). */
-export function readImageQualities(db: Catalog, ids: readonly number[]): Map<number, ImageQuality> {
-  const out = new Map<number, ImageQuality>();
-  const stmt = db.prepare('SELECT id, status, exclusion_reason, warnings FROM images WHERE id = ?');
-  for (const id of ids) {
-    const r = stmt.get(id) as { id: number; status: 'eligible' | 'excluded'; exclusion_reason: string | null; warnings: string } | undefined;
-    if (r) out.set(id, { status: r.status, exclusionReason: r.exclusion_reason, warnings: JSON.parse(r.warnings || '[]') as string[] });
-  }
-  return out;
 }
 
 /** Images this model has a prediction for. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Catalog } from './openCatalog';
-import { getSetting } from './openCatalog';
+import { operatingThreshold } from './settings';
 import type { Label } from '../../shared/labels';
 import type {
   Band,
@@ -10,37 +10,6 @@ import type {
   WorklistRow,
   WorklistSort,
 } from '../../shared/worklist';
-
-/** Used when neither Settings nor the active model's card gives an operating threshold. */
-export const DEFAULT_THRESHOLD = 0.5;
-export const THRESHOLD_SETTING = 'operating_threshold';
-
-/** The threshold Settings holds, else the one in the active model's card, else the default. */
-export function operatingThreshold(db: Catalog): { value: number; source: 'settings' | 'model card' | 'default' } {
-  const set = Number(getSetting(db, THRESHOLD_SETTING));
-  if (getSetting(db, THRESHOLD_SETTING) !== undefined && Number.isFinite(set)) return { value: set, source: 'settings' };
-  const row = db.prepare('SELECT card_json FROM models WHERE is_active = 1').get() as { card_json: string } | undefined;
-  const fromCard = row ? thresholdInCard(row.card_json) : undefined;
-  if (fromCard !== undefined) return { value: fromCard, source: 'model card' };
-  return { value: DEFAULT_THRESHOLD, source: 'default' };
-}
-
-// The model issue owns the card's shape; accept the spellings a card is likely to use.
-function thresholdInCard(json: string): number | undefined {
-  try {
-    const card = JSON.parse(json) as Record<string, unknown>;
-    const candidates = [
-      card.operatingThreshold,
-      card.operating_threshold,
-      (card.thresholds as Record<string, unknown> | undefined)?.COVID19,
-      (card.operatingPoint as Record<string, unknown> | undefined)?.threshold,
-    ];
-    const t = candidates.find((c): c is number => typeof c === 'number' && c >= 0 && c <= 1);
-    return t;
-  } catch {
-    return undefined;
-  }
-}
 
 interface Where {
   sql: string;

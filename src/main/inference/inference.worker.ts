@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openCatalog } from '../catalog/openCatalog';
 import { readRendering } from '../renderings/renderingStore';
+import { renderingHashOf } from '../catalog/images';
 import { initBackend } from '../tfjs/backend';
 import { loadModel } from '../models/registry';
 import { Predictor } from './predictor';
@@ -50,7 +51,7 @@ async function handle(m: PredictHostRequest): Promise<void> {
       post({ type: 'done', id: m.id, cancelled: r.cancelled });
     } else if (m.type === 'heatmap') {
       const predictor = await predictorFor(m.modelDir);
-      const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering({ catalog, dataDir }, m.imageId)));
+      const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering(dataDir, renderingHashOf(catalog, m.imageId))));
       port.postMessage({ type: 'heatmap', id: m.id, data: heatmap.data, shape: heatmap.shape, layer: heatmap.layer, classIndex } satisfies PredictHostReply, [heatmap.data.buffer as ArrayBuffer]);
     }
   } catch (err) {

@@ -6,7 +6,7 @@
 import type { Catalog } from '../catalog/openCatalog';
 import { readRendering } from '../renderings/renderingStore';
 import type { ImagePrediction, Predictor } from './predictor';
-import { readImageQualities } from '../catalog/predictions';
+import { readImageQualities, renderingHashOf } from '../catalog/images';
 
 export type RunItem = { imageId: number; prediction: ImagePrediction } | { imageId: number; error: string };
 
@@ -29,7 +29,7 @@ export async function predictCatalogImages(
       else if (q.status !== 'eligible') items.push({ imageId: id, error: `excluded: ${q.exclusionReason ?? 'not eligible'}` });
       else {
         try {
-          ready.push({ id, input: await predictor.input(await readRendering(ctx, id)) });
+          ready.push({ id, input: await predictor.input(await readRendering(ctx.dataDir, renderingHashOf(ctx.catalog, id))) });
         } catch (err) {
           items.push({ imageId: id, error: err instanceof Error ? err.message : String(err) });
         }

@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Services } from '../services/services';
 import { readCard, type ModelCard } from './card';
 import { loadLayersModel, MODEL_JSON } from './modelFiles';
+import { activeModelRow, modelRow, setActiveModel, upsertModel } from '../catalog/models';
 
 export class ModelRegistryError extends Error {
   override name = 'ModelRegistryError';
@@ -52,13 +53,6 @@ export async function loadModel(dir: string): Promise<{ model: tf.LayersModel; c
   return { model, card };
 }
 
-interface ModelRow {
-  id: string;
-  path: string;
-  card_json: string;
-  is_builtin: number;
-}
-
 /**
  * Adds a model folder to the catalog's `models` table under its card's id (idempotent), and makes
  * it the one active model when `activate` is set.
@@ -68,19 +62,15 @@ export function registerModel(services: Pick<Services, 'catalog'>, dir: string, 
   const card = readCard(abs);
   const db = services.catalog;
   db.transaction(() => {
-    db.prepare(
-      `INSERT INTO models (id, name, version, architecture, path, card_json, parent_id, is_builtin)
-       VALUES (@id, @name, @version, @architecture, @path, @card, @parent, @builtin)
-       ON CONFLICT(id) DO UPDATE SET path = excluded.path, card_json = excluded.card_json`,
-    ).run({
+    upsertModel(db, {
       id: card.id,
       name: card.name,
       version: card.version,
       architecture: card.architecture,
       path: abs,
-      card: JSON.stringify(card),
-      parent: card.parent && db.prepare('SELECT 1 FROM models WHERE id = ?').get(card.parent) ? card.parent : null,
-      builtin: opts.builtin ? 1 : 0,
+      cardJson: JSON.stringify(card),
+      parent: card.parent,
+      builtin: Boolean(opts.builtin),
     });
     if (opts.activate) activate(services, card.id);
   })();
@@ -89,24 +79,18 @@ export function registerModel(services: Pick<Services, 'catalog'>, dir: string, 
 
 /** Makes `id` the one active model (the unique partial index allows one). */
 export function activate(services: Pick<Services, 'catalog'>, id: string): void {
-  const db = services.catalog;
-  db.transaction(() => {
-    if (!db.prepare('SELECT 1 FROM models WHERE id = ?').get(id)) throw new ModelRegistryError(`no model ${id} in the catalog`);
-    db.prepare('UPDATE models SET is_active = 0 WHERE is_active = 1').run();
-    db.prepare('UPDATE models SET is_active = 1 WHERE id = ?').run(id);
-  })();
+  if (!setActiveModel(services.catalog, id)) throw new ModelRegistryError(`no model ${id} in the catalog`);
 }
 
 /** The active model, or the shipped default when none is active (or the active folder is gone). */
 export function activeModel(services: Pick<Services, 'catalog'>): ModelRef {
-  const row = services.catalog.prepare('SELECT id, path, card_json, is_builtin FROM models WHERE is_active = 1').get() as ModelRow | undefined;
+  const row = activeModelRow(services.catalog);
   if (row && fs.existsSync(path.join(row.path, MODEL_JSON))) {
     return { id: row.id, dir: row.path, card: JSON.parse(row.card_json) as ModelCard, builtin: row.is_builtin === 1 };
   }
   const dir = defaultModelDir();
   const card = readCard(dir);
-  const known = services.catalog.prepare('SELECT id FROM models WHERE id = ?').get(card.id) as { id: string } | undefined;
-  return { id: known?.id ?? null, dir, card, builtin: true };
+  return { id: modelRow(services.catalog, card.id)?.id ?? null, dir, card, builtin: true };
 }
 
 /** Loads the model `--model` names, else the active one, else the shipped default. */
@@ -126,6 +110,6 @@ export async function resolveModel(services: Pick<Services, 'catalog'> | null, d
  */
 export function ensureBuiltinRegistered(services: Pick<Services, 'catalog'>): ModelRef {
   const dir = defaultModelDir();
-  const hasActive = services.catalog.prepare('SELECT 1 FROM models WHERE is_active = 1').get() !== undefined;
+  const hasActive = activeModelRow(services.catalog) !== undefined;
   return registerModel(services, dir, { builtin: true, activate: !hasActive });
 }

@@ -21,7 +21,7 @@ import type {
 } from '../../shared/training';
 import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patientSplit';
 import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
-import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns } from '../catalog/trainingRuns';
+import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns, runningRunIds } from '../catalog/trainingRuns';
 import type { TrainingWorkerInput, TrainingWorkerMessage } from './protocol';
 import { activeModelRef, ensureBuiltinRegistered } from '../models/modelVersions';
 
@@ -87,9 +87,7 @@ export class TrainingService implements LongLived {
   private removeOrphanStaging(): void {
     const root = stagingRoot(this.s.dataDir);
     if (!fs.existsSync(root)) return;
-    const running = new Set(
-      (this.s.catalog.prepare(`SELECT id FROM training_runs WHERE status = 'running'`).all() as { id: number }[]).map((r) => `run-${r.id}`),
-    );
+    const running = new Set(runningRunIds(this.s.catalog).map((id) => `run-${id}`));
     for (const name of fs.readdirSync(root)) if (!running.has(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   }
 
@@ -103,14 +101,14 @@ export class TrainingService implements LongLived {
     });
   }
 
-  prepare(folders: readonly string[], seed: number): { images: LabelledImage[]; splits: Splits; summary: DatasetSummary } {
+  prepareData(folders: readonly string[], seed: number): { images: LabelledImage[]; splits: Splits; summary: DatasetSummary } {
     const images = collectTrainingImages(this.s, this.checkFolders(folders));
     const splits = splitByPatient(images, seed);
     return { images, splits, summary: summarizeSplits(images, splits, seed) };
   }
 
   dataset(folders: readonly string[], seed: number): DatasetSummary {
-    return this.prepare(folders, seed).summary;
+    return this.prepareData(folders, seed).summary;
   }
 
   async chooseFolder(): Promise<string | null> {
@@ -126,7 +124,7 @@ export class TrainingService implements LongLived {
 
   start(config: TrainingConfig): { runId: number; done: Promise<TrainingDone> } {
     if (this.current) throw new CxrError('BUSY', `training run ${this.current.runId} is still running`);
-    const { splits, summary } = this.prepare(config.folders, config.seed);
+    const { splits, summary } = this.prepareData(config.folders, config.seed);
     if (!summary.trainable) throw new CxrError('BAD_INPUT', `cannot train: ${summary.warnings.join('; ') || 'no labelled images'}`);
     ensureBuiltinRegistered(this.s);
     const active = activeModelRef(this.s);

@@ -6,37 +6,14 @@ import type { DicomTag, ImagePixels, PredictionDetail } from '../../../shared/im
 import { parseBands, worklistRow } from '../../catalog/worklist';
 import { reviewHistory } from '../../catalog/reviews';
 import type { Catalog } from '../../catalog/openCatalog';
+import { imageRow, studyImageIds, type ImageRow } from '../../catalog/images';
 import type { Services } from '../../services/services';
 import { readRendering, renderingPath, thumbnailPath } from '../../renderings/renderingStore';
-import type { PredictionRow } from '../../catalog/predictions';
+import { currentPredictionRow } from '../../catalog/predictions';
 import type { GroupImpl } from './types';
 
 /** The viewer's longest side; renderings are stored at about this size. */
 const VIEW_MAX = 1024;
-
-interface ImageRow {
-  id: number;
-  series_id: number;
-  source_path: string;
-  file_kind: string;
-  rendering_hash: string | null;
-  transfer_syntax: string | null;
-  photometric: string | null;
-  rows: number | null;
-  cols: number | null;
-  bits_stored: number | null;
-  pixel_spacing: string | null;
-  frames: number | null;
-  tags_json: string | null;
-  content_hash: string;
-  imported_at: string;
-}
-
-function imageRow(db: Catalog, imageId: number): ImageRow {
-  const row = db.prepare('SELECT * FROM images WHERE id = ?').get(imageId) as ImageRow | undefined;
-  if (!row) throw new CxrError('NOT_FOUND', `no image ${imageId} in the catalog`);
-  return row;
-}
 
 /**
  * Raster originals of rows written without a rendering (synthetic catalogs) are shown through
@@ -50,7 +27,7 @@ function rasterFallback(row: ImageRow): string {
 /** The normalised rendering import stored (the pixels the model saw), longest side ≤ 1024. */
 async function viewPixels(s: Services, row: ImageRow): Promise<ImagePixels> {
   if (row.rendering_hash && fs.existsSync(renderingPath(s.dataDir, row.rendering_hash))) {
-    const r = await readRendering(s, row.id);
+    const r = await readRendering(s.dataDir, row.rendering_hash);
     return { imageId: row.id, width: r.width, height: r.height, pixels: r.data };
   }
   return greyPixels(rasterFallback(row), row.id, VIEW_MAX);
@@ -115,15 +92,8 @@ function tagsOf(row: ImageRow): DicomTag[] {
   return tags;
 }
 
-type RawPrediction = PredictionRow & { model_name: string | null; model_version: string | null; card_json: string | null };
-
 function predictionOf(db: Catalog, imageId: number): PredictionDetail | null {
-  const p = db
-    .prepare(
-      `SELECT pr.*, m.name AS model_name, m.version AS model_version, m.card_json FROM worklist_entries w
-       JOIN predictions pr ON pr.id = w.prediction_id LEFT JOIN models m ON m.id = pr.model_id WHERE w.image_id = ?`,
-    )
-    .get(imageId) as RawPrediction | undefined;
+  const p = currentPredictionRow(db, imageId);
   if (!p) return null;
   const probabilities: Record<Label, number> = { COVID19: p.p_covid, NORMAL: p.p_normal, PNEUMONIA: p.p_pneumonia };
   const rawBands = parseBands(p.band_json);
@@ -175,14 +145,7 @@ export function imageHandlers(s: Services): GroupImpl<'image'> {
       const img = imageRow(db, req.imageId);
       const row = worklistRow(db, req.imageId);
       if (!row) throw new CxrError('NOT_FOUND', `image ${req.imageId} is not in the worklist`);
-      const studyImageIds = db
-        .prepare(
-          `SELECT i.id FROM images i JOIN series s ON s.id = i.series_id
-           WHERE s.study_id = (SELECT study_id FROM series WHERE id = ?) ORDER BY s.id, i.id LIMIT 200`,
-        )
-        .pluck()
-        .all(img.series_id) as number[];
-      return { row, tags: tagsOf(img), prediction: predictionOf(db, req.imageId), reviews: reviewHistory(db, req.imageId), studyImageIds };
+      return { row, tags: tagsOf(img), prediction: predictionOf(db, req.imageId), reviews: reviewHistory(db, req.imageId), studyImageIds: studyImageIds(db, img.series_id) };
     },
   };
 }

@@ -9,6 +9,7 @@ import { writeCard, type ModelCard } from '../card';
 import { activate, activeModel, registerModel, resolveModel } from '../registry';
 import { paperRecipe } from '../../training/recipe';
 import { LABELS } from '../../../shared/labels';
+import { modelVersionRows } from '../../catalog/models';
 
 const services = tempServices('cxr-registry-');
 afterAll(async () => {
@@ -59,8 +60,8 @@ describe('model folders and the registry', () => {
     registerModel(services, dirB, { activate: true });
     expect(activeModel(services)).toMatchObject({ id: 'b', dir: dirB, builtin: false });
     activate(services, 'a');
-    const rows = services.catalog.prepare('SELECT id, is_active, parent_id FROM models ORDER BY id').all();
-    expect(rows).toEqual([
+    const rows = modelVersionRows(services.catalog).map(({ id, is_active, parent_id }) => ({ id, is_active, parent_id }));
+    expect(rows.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
       { id: 'a', is_active: 1, parent_id: null },
       { id: 'b', is_active: 0, parent_id: 'a' },
     ]);
