@@ -3,6 +3,7 @@ import type { Catalog } from './openCatalog';
 import { CxrError } from '../../shared/errors';
 import type { Label } from '../../shared/labels';
 import type { ImageQuality } from '../confidence/quality';
+import type { DicomTag } from '../../shared/image';
 
 /** An `images` row as SQLite returns it. */
 export interface ImageRow {
@@ -27,6 +28,51 @@ export function imageRow(db: Catalog, imageId: number): ImageRow {
   const row = db.prepare('SELECT * FROM images WHERE id = ?').get(imageId) as ImageRow | undefined;
   if (!row) throw new CxrError('NOT_FOUND', `no image ${imageId} in the catalog`);
   return row;
+}
+
+/** The tag browser's rows: the DICOM tags import stored, plus what the catalog knows of the file. */
+export function imageTags(row: ImageRow): DicomTag[] {
+  const tags: DicomTag[] = [];
+  if (row.tags_json) {
+    try {
+      const parsed = JSON.parse(row.tags_json) as unknown;
+      if (Array.isArray(parsed)) {
+        for (const t of parsed as Record<string, unknown>[]) {
+          tags.push({ tag: String(t.tag ?? ''), name: String(t.name ?? t.keyword ?? ''), value: String(t.value ?? '') });
+        }
+      } else if (parsed && typeof parsed === 'object') {
+        for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+          if (v === undefined || v === null) continue;
+          const tagLike = /^x?[0-9a-f]{8}$/i.test(k) ? `(${k.replace(/^x/i, '').slice(0, 4)},${k.replace(/^x/i, '').slice(4)})`.toUpperCase() : '';
+          // camelCase keys ('studyDate') read as words ('Study date').
+          const words = k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/^./, (c) => c.toUpperCase());
+          tags.push({ tag: tagLike, name: tagLike ? '' : words, value: typeof v === 'object' ? JSON.stringify(v) : String(v) });
+        }
+      }
+    } catch {
+      tags.push({ tag: '', name: 'tags', value: '(unreadable tag data)' });
+    }
+  }
+  const file: [string, unknown][] = [
+    ['File kind', row.file_kind],
+    ['Transfer syntax', row.transfer_syntax],
+    ['Photometric interpretation', row.photometric],
+    ['Rows', row.rows],
+    ['Columns', row.cols],
+    ['Bits stored', row.bits_stored],
+    ['Pixel spacing', row.pixel_spacing],
+    ['Frames', row.frames],
+    ['Content hash', row.content_hash],
+    ['Imported', row.imported_at],
+  ];
+  for (const [name, v] of file) if (v !== null && v !== undefined) tags.push({ tag: '', name, value: String(v) });
+  return tags;
+}
+
+/** Where an image's pixels are: its stored rendering's hash, else its original file. */
+export function imageFile(db: Catalog, imageId: number): { id: number; renderingHash: string | null; fileKind: string; sourcePath: string } {
+  const r = imageRow(db, imageId);
+  return { id: r.id, renderingHash: r.rendering_hash, fileKind: r.file_kind, sourcePath: r.source_path };
 }
 
 /** Every image of the study a series belongs to, in order (at most 200). */

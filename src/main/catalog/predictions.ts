@@ -2,6 +2,8 @@
 import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
 import type { PredictionRecord } from '../../shared/predict';
+import type { PredictionDetail } from '../../shared/image';
+import { parseBands } from './worklist';
 import type { ImagePrediction } from '../inference/predictor';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
@@ -97,4 +99,49 @@ export function unpredictedEligible(db: Catalog, modelId: string): number[] {
       )
       .all(modelId) as { id: number }[]
   ).map((r) => r.id);
+}
+
+/** The prediction the viewer shows for an image: the worklist's (the active model's, else the newest). */
+export function currentPrediction(db: Catalog, imageId: number): PredictionDetail | null {
+  const p = currentPredictionRow(db, imageId);
+  if (!p) return null;
+  const probabilities: Record<Label, number> = { COVID19: p.p_covid, NORMAL: p.p_normal, PNEUMONIA: p.p_pneumonia };
+  const rawBands = parseBands(p.band_json);
+  // A class without a band is shown as a point: the interval collapses to the estimate.
+  const bands = Object.fromEntries(
+    LABELS.map((l) => [l, rawBands[l] ?? { lo: probabilities[l], hi: probabilities[l] }]),
+  ) as PredictionDetail['bands'];
+  let conformalSet: Label[] = [];
+  let quality: string[] = [];
+  try {
+    conformalSet = (JSON.parse(p.conformal_set) as Label[]).filter((l) => LABELS.includes(l));
+    quality = (JSON.parse(p.quality_json) as unknown[]).map((q) => (typeof q === 'string' ? q : String((q as { code?: unknown }).code ?? '')));
+  } catch {
+    // Malformed JSON shows as empty rather than failing the viewer.
+  }
+  return {
+    conformalCoverage: conformalCoverageOf(p.card_json),
+    modelId: p.model_id,
+    modelName: p.model_name ?? p.model_id,
+    modelVersion: p.model_version ?? '',
+    predicted: p.predicted,
+    probabilities,
+    bands,
+    conformalSet,
+    quality,
+    oodScore: p.ood_score,
+    method: p.method,
+    nSamples: p.n_samples,
+    at: p.created_at,
+  };
+}
+
+/** The coverage the card's conformal sets were calibrated at; null for a card without them. */
+function conformalCoverageOf(cardJson: string | null): number | null {
+  try {
+    const c = (JSON.parse(cardJson ?? 'null') as { conformal?: { coverage?: unknown } } | null)?.conformal?.coverage;
+    return typeof c === 'number' && c > 0 && c < 1 ? c : null;
+  } catch {
+    return null;
+  }
 }
