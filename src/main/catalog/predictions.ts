@@ -1,9 +1,8 @@
 /** Predictions in the catalog's `predictions` table: one row per image and model. */
 import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
-import type { PredictionRecord } from '../../shared/predict';
 import type { PredictionDetail } from '../../shared/image';
-import { parseBands } from './worklist';
+import type { Band } from '../../shared/worklist';
 import type { ImagePrediction } from '../inference/predictor';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
@@ -52,36 +51,77 @@ export interface PredictionRow {
 }
 
 /** A predictions row with its model's name, version and card. */
-export type PredictionWithModel = PredictionRow & { model_name: string | null; model_version: string | null; card_json: string | null };
+type PredictionWithModel = PredictionRow & { model_name: string | null; model_version: string | null; card_json: string | null };
 
-/** The prediction the worklist shows for an image (the active model's, else the newest), with its model. */
-export function currentPredictionRow(db: Catalog, imageId: number): PredictionWithModel | undefined {
-  return db
-    .prepare(
-      `SELECT pr.*, m.name AS model_name, m.version AS model_version, m.card_json FROM worklist_entries w
-       JOIN predictions pr ON pr.id = w.prediction_id LEFT JOIN models m ON m.id = pr.model_id WHERE w.image_id = ?`,
-    )
+const WITH_MODEL = 'SELECT pr.*, m.name AS model_name, m.version AS model_version, m.card_json FROM predictions pr LEFT JOIN models m ON m.id = pr.model_id';
+
+/** The prediction the worklist and the viewer show for an image: the active model's, else the newest. */
+export function currentPrediction(db: Catalog, imageId: number): PredictionDetail | null {
+  const row = db
+    .prepare(`${WITH_MODEL} WHERE pr.id = (SELECT prediction_id FROM worklist_entries WHERE image_id = ?)`)
     .get(imageId) as PredictionWithModel | undefined;
+  return row ? toPrediction(row) : null;
 }
 
-export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionRecord | null {
-  const r = db.prepare('SELECT * FROM predictions WHERE image_id = ? AND model_id = ?').get(imageId, modelId) as PredictionRow | undefined;
-  if (!r) return null;
-  const probs = { COVID19: r.p_covid, NORMAL: r.p_normal, PNEUMONIA: r.p_pneumonia } satisfies Record<(typeof LABELS)[number], number>;
+/** One model's prediction for an image, or null when it has none. */
+export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionDetail | null {
+  const row = db.prepare(`${WITH_MODEL} WHERE pr.image_id = ? AND pr.model_id = ?`).get(imageId, modelId) as PredictionWithModel | undefined;
+  return row ? toPrediction(row) : null;
+}
+
+/** A band_json value: each class's band (malformed JSON reads as none). */
+export function parseBands(json: string | null): Partial<Record<Label, Band>> {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Partial<Record<Label, Band>>;
+  } catch {
+    return {};
+  }
+}
+
+/** A JSON list of codes; entries may be codes or {code, ...} objects depending on who wrote them. */
+export function parseCodes(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!Array.isArray(v)) return [];
+    return v.map((x) => (typeof x === 'string' ? x : String((x as { code?: unknown }).code ?? JSON.stringify(x))));
+  } catch {
+    return [];
+  }
+}
+
+/** The one mapping of a predictions row to what the renderer sees. Malformed JSON shows as empty rather than failing the viewer. */
+function toPrediction(p: PredictionWithModel): PredictionDetail {
+  const probabilities: Record<Label, number> = { COVID19: p.p_covid, NORMAL: p.p_normal, PNEUMONIA: p.p_pneumonia };
+  const rawBands = parseBands(p.band_json);
+  // A class without a band is shown as a point: the interval collapses to the estimate.
+  const bands = Object.fromEntries(LABELS.map((l) => [l, rawBands[l] ?? { lo: probabilities[l], hi: probabilities[l] }])) as Record<Label, Band>;
   return {
-    imageId: r.image_id,
-    modelId: r.model_id,
-    predicted: r.predicted,
-    probs,
-    band: JSON.parse(r.band_json) as PredictionRecord['band'],
-    set: JSON.parse(r.conformal_set) as Label[],
-    quality: JSON.parse(r.quality_json) as string[],
-    oodScore: r.ood_score,
-    method: r.method,
-    nSamples: r.n_samples,
-    durationMs: r.duration_ms,
-    createdAt: r.created_at,
+    modelId: p.model_id,
+    modelName: p.model_name ?? p.model_id,
+    modelVersion: p.model_version ?? '',
+    predicted: p.predicted,
+    probabilities,
+    bands,
+    conformalSet: parseCodes(p.conformal_set).filter((l): l is Label => (LABELS as readonly string[]).includes(l)),
+    conformalCoverage: conformalCoverageOf(p.card_json),
+    quality: parseCodes(p.quality_json),
+    oodScore: p.ood_score,
+    method: p.method,
+    nSamples: p.n_samples,
+    at: p.created_at,
   };
+}
+
+/** The coverage the card's conformal sets were calibrated at; null for a card without them. */
+function conformalCoverageOf(cardJson: string | null): number | null {
+  try {
+    const c = (JSON.parse(cardJson ?? 'null') as { conformal?: { coverage?: unknown } } | null)?.conformal?.coverage;
+    return typeof c === 'number' && c > 0 && c < 1 ? c : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Images this model has a prediction for. */
@@ -99,49 +139,4 @@ export function unpredictedEligible(db: Catalog, modelId: string): number[] {
       )
       .all(modelId) as { id: number }[]
   ).map((r) => r.id);
-}
-
-/** The prediction the viewer shows for an image: the worklist's (the active model's, else the newest). */
-export function currentPrediction(db: Catalog, imageId: number): PredictionDetail | null {
-  const p = currentPredictionRow(db, imageId);
-  if (!p) return null;
-  const probabilities: Record<Label, number> = { COVID19: p.p_covid, NORMAL: p.p_normal, PNEUMONIA: p.p_pneumonia };
-  const rawBands = parseBands(p.band_json);
-  // A class without a band is shown as a point: the interval collapses to the estimate.
-  const bands = Object.fromEntries(
-    LABELS.map((l) => [l, rawBands[l] ?? { lo: probabilities[l], hi: probabilities[l] }]),
-  ) as PredictionDetail['bands'];
-  let conformalSet: Label[] = [];
-  let quality: string[] = [];
-  try {
-    conformalSet = (JSON.parse(p.conformal_set) as Label[]).filter((l) => LABELS.includes(l));
-    quality = (JSON.parse(p.quality_json) as unknown[]).map((q) => (typeof q === 'string' ? q : String((q as { code?: unknown }).code ?? '')));
-  } catch {
-    // Malformed JSON shows as empty rather than failing the viewer.
-  }
-  return {
-    conformalCoverage: conformalCoverageOf(p.card_json),
-    modelId: p.model_id,
-    modelName: p.model_name ?? p.model_id,
-    modelVersion: p.model_version ?? '',
-    predicted: p.predicted,
-    probabilities,
-    bands,
-    conformalSet,
-    quality,
-    oodScore: p.ood_score,
-    method: p.method,
-    nSamples: p.n_samples,
-    at: p.created_at,
-  };
-}
-
-/** The coverage the card's conformal sets were calibrated at; null for a card without them. */
-function conformalCoverageOf(cardJson: string | null): number | null {
-  try {
-    const c = (JSON.parse(cardJson ?? 'null') as { conformal?: { coverage?: unknown } } | null)?.conformal?.coverage;
-    return typeof c === 'number' && c > 0 && c < 1 ? c : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Catalog } from './openCatalog';
 import { operatingThreshold } from './settings';
+import { parseBands, parseCodes } from './predictions';
 import type { Label } from '../../shared/labels';
 import type {
-  Band,
   WorklistCounts,
   WorklistFilters,
   WorklistPage,
@@ -109,27 +109,6 @@ const ROW_SELECT = `
   LEFT JOIN predictions pr ON pr.id = w.prediction_id
   LEFT JOIN reviews r ON r.id = w.review_id`;
 
-function parseList(json: string | null): string[] {
-  if (!json) return [];
-  try {
-    const v = JSON.parse(json) as unknown;
-    if (!Array.isArray(v)) return [];
-    // Quality entries may be codes or {code, ...} objects depending on who wrote them.
-    return v.map((x) => (typeof x === 'string' ? x : String((x as { code?: unknown }).code ?? JSON.stringify(x))));
-  } catch {
-    return [];
-  }
-}
-
-export function parseBands(json: string | null): Partial<Record<Label, Band>> {
-  if (!json) return {};
-  try {
-    return JSON.parse(json) as Partial<Record<Label, Band>>;
-  } catch {
-    return {};
-  }
-}
-
 function toRow(r: RawRow): WorklistRow {
   const band = parseBands(r.band_json).COVID19;
   return {
@@ -143,12 +122,12 @@ function toRow(r: RawRow): WorklistRow {
     fileName: path.basename(r.source_path),
     status: r.status,
     exclusionReason: r.exclusion_reason,
-    warnings: parseList(r.warnings),
+    warnings: parseCodes(r.warnings),
     referenceLabel: r.reference_label,
     predicted: r.predicted,
     pCovid: r.p_covid,
     covidBand: band && typeof band.lo === 'number' && typeof band.hi === 'number' ? { lo: band.lo, hi: band.hi } : null,
-    quality: parseList(r.quality_json),
+    quality: parseCodes(r.quality_json),
     review: r.review_label
       ? {
           label: r.review_label,

@@ -7,7 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
 import { ModelGraph, type Values } from '../models/forwardPass';
-import { bandOf, defaultBandMethod, sampleProbabilities, type BandMethod, type ClassBand } from '../confidence/band';
+import { bandOf, defaultBandMethod, sampleProbabilities, type BandMethod } from '../confidence/band';
+import type { Band } from '../../shared/worklist';
 import { predictionSet } from '../confidence/conformal';
 import { oodScore } from '../confidence/ood';
 import { qualityFlags, type ImageQuality } from '../confidence/quality';
@@ -19,7 +20,7 @@ export interface ImagePrediction {
   predicted: Label;
   /** Calibrated probabilities. */
   probs: Record<Label, number>;
-  band: Record<Label, ClassBand>;
+  band: Record<Label, Band>;
   /** The conformal set, most probable first. */
   set: Label[];
   quality: string[];
@@ -108,7 +109,7 @@ export class Predictor {
         return {
           predicted: LABELS[top]!,
           probs: Object.fromEntries(LABELS.map((l, j) => [l, p[j]!])) as Record<Label, number>,
-          band: Object.fromEntries(LABELS.map((l, j) => [l, band[j]!])) as Record<Label, ClassBand>,
+          band: Object.fromEntries(LABELS.map((l, j) => [l, band[j]!])) as Record<Label, Band>,
           set: set.map((j) => LABELS[j]!),
           quality: qualityFlags(qualities[i] ?? null, { score, cal: this.confidence.ood ?? null }, {
             calibrated: Boolean(this.confidence.calibration),

@@ -14,7 +14,7 @@ import { tempServices } from '../../../../test/helpers/tempServices';
 import { importLabelled, installBaseModel, labelledValFolder, quickConfig } from '../../../../test/helpers/trainingFixtures';
 import { activeModelRow, modelVersionRow, modelVersionRows } from '../../catalog/models';
 import { getRun } from '../../catalog/trainingRuns';
-import { currentPredictionRow } from '../../catalog/predictions';
+import { currentPrediction } from '../../catalog/predictions';
 import { addRunOfDeadProcess } from '../../../../test/helpers/catalogFixture';
 
 const s = tempServices('cxr-training-');
@@ -200,7 +200,7 @@ describe('a training run', () => {
     expect(events.at(-1)).toBe(90);
     expect(modelVersionRow(s.catalog, run.model_id!)!.predictions).toBe(90);
     // The worklist now shows the new model's predictions.
-    const shown = catalogLabels(s.catalog, s.dataDir).filter((l) => currentPredictionRow(s.catalog, l.imageId!)?.model_id === run.model_id);
+    const shown = catalogLabels(s.catalog, s.dataDir).filter((l) => currentPrediction(s.catalog, l.imageId!)?.modelId === run.model_id);
     expect(shown).toHaveLength(90);
     const back = await call<ActivationResult>('models.rollback');
     expect(back.activeId).toBe(base.id);
