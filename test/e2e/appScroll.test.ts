@@ -26,7 +26,7 @@ let app: AppSession;
 function seededCatalog(): string {
   const key = crypto
     .createHash('sha256')
-    .update(`${ROWS}:${migrations.join('\n')}:${fs.readFileSync(path.resolve(import.meta.dirname, '../worklist/seedCatalog.ts'), 'utf8')}`)
+    .update(`${ROWS}:${migrations.join('\n')}:${fs.readFileSync(path.resolve(import.meta.dirname, '../helpers/seedCatalog.ts'), 'utf8')}`)
     .digest('hex')
     .slice(0, 16);
   const cached = path.join(os.tmpdir(), `cxr-worklist-seed-${key}.sqlite`);
