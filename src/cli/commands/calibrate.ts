@@ -7,8 +7,9 @@ import { buildImageCache } from '../../main/datasets/imageCache';
 import { grayToInput } from '../../main/models/preprocess';
 import { Predictor } from '../../main/inference/predictor';
 import { calibrateFromScores, scoreInputs, writeConfidenceToCard } from '../../main/confidence/calibrate';
-import { runProbe, type ProbeReport } from '../../main/evaluation/probe';
-import type { ConfidenceCard } from '../../main/confidence/confidenceCard';
+import { runProbe } from '../../main/evaluation/probe';
+import type { ProbeReport } from '../../main/models/card';
+import type { ConfidenceCard } from '../../main/models/card';
 
 const asList = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
 

@@ -155,7 +155,7 @@ export const train: Command = {
       bestEpoch: result.card?.bestEpoch ?? null,
       history: result.history,
       val: m ? { accuracy: m.accuracy, macroF1: m.macro.f1, recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])), ece: m.ece } : null,
-      valBySource: result.card ? Object.fromEntries(Object.entries(result.card.valMetricsBySource).map(([s, x]) => [s, { accuracy: x.accuracy, macroF1: x.macro.f1 }])) : {},
+      valBySource: result.card ? Object.fromEntries(Object.entries(result.card.valMetricsBySource ?? {}).map(([s, x]) => [s, { accuracy: x.accuracy, macroF1: x.macro.f1 }])) : {},
     };
   },
 };

@@ -1,5 +1,6 @@
 /** The `models` table: registered model folders, at most one active (a unique partial index). */
 import type { Catalog } from './openCatalog';
+import { parseCardJson, type ModelCard } from '../models/card';
 
 /** A `models` row as SQLite returns it. */
 export interface ModelRow {
@@ -20,6 +21,11 @@ export interface ModelVersionRow extends ModelRow {
   parent_name: string | null;
   /** Predictions in the catalog attributed to it. */
   predictions: number;
+}
+
+/** A registered model's card, checked against the card schema. */
+export function modelCard(row: Pick<ModelRow, 'id' | 'card_json'>): ModelCard {
+  return parseCardJson(row.card_json, `model ${row.id} in the catalog`);
 }
 
 export function modelRow(db: Catalog, id: string): ModelRow | undefined {

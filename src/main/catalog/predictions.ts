@@ -3,6 +3,7 @@ import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
 import type { PredictionDetail } from '../../shared/image';
 import type { Band } from '../../shared/worklist';
+import { modelCard } from './models';
 import type { ImagePrediction } from '../inference/predictor';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
@@ -105,23 +106,13 @@ function toPrediction(p: PredictionWithModel): PredictionDetail {
     probabilities,
     bands,
     conformalSet: parseCodes(p.conformal_set).filter((l): l is Label => (LABELS as readonly string[]).includes(l)),
-    conformalCoverage: conformalCoverageOf(p.card_json),
+    conformalCoverage: p.card_json === null ? null : (modelCard({ id: p.model_id, card_json: p.card_json }).conformal?.coverage ?? null),
     quality: parseCodes(p.quality_json),
     oodScore: p.ood_score,
     method: p.method,
     nSamples: p.n_samples,
     at: p.created_at,
   };
-}
-
-/** The coverage the card's conformal sets were calibrated at; null for a card without them. */
-function conformalCoverageOf(cardJson: string | null): number | null {
-  try {
-    const c = (JSON.parse(cardJson ?? 'null') as { conformal?: { coverage?: unknown } } | null)?.conformal?.coverage;
-    return typeof c === 'number' && c > 0 && c < 1 ? c : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Images this model has a prediction for. */

@@ -1,6 +1,6 @@
 /** The `settings` table: key/value pairs the user sets, and the flag threshold they may override. */
 import { audit, type Catalog } from './openCatalog';
-import { activeModelRow } from './models';
+import { activeModelRow, modelCard } from './models';
 import type { AppSettings } from '../../shared/settings';
 
 export const REVIEWER_SETTING = 'reviewer_name';
@@ -21,31 +21,17 @@ export function deleteSetting(db: Catalog, key: string): void {
   db.prepare('DELETE FROM settings WHERE key = ?').run(key);
 }
 
-/** The threshold Settings holds, else the one in the active model's card, else the default. */
+/**
+ * The threshold Settings holds, else the active model's card's `operatingPoint.threshold` (the one
+ * field a card gives it in), else the default.
+ */
 export function operatingThreshold(db: Catalog): { value: number; source: AppSettings['thresholdSource'] } {
   const set = Number(getSetting(db, THRESHOLD_SETTING));
   if (getSetting(db, THRESHOLD_SETTING) !== undefined && Number.isFinite(set)) return { value: set, source: 'settings' };
   const row = activeModelRow(db);
-  const fromCard = row ? thresholdInCard(row.card_json) : undefined;
+  const fromCard = row ? modelCard(row).operatingPoint?.threshold : undefined;
   if (fromCard !== undefined) return { value: fromCard, source: 'model card' };
   return { value: DEFAULT_THRESHOLD, source: 'default' };
-}
-
-// The model issue owns the card's shape; accept the spellings a card is likely to use.
-function thresholdInCard(json: string): number | undefined {
-  try {
-    const card = JSON.parse(json) as Record<string, unknown>;
-    const candidates = [
-      card.operatingThreshold,
-      card.operating_threshold,
-      (card.thresholds as Record<string, unknown> | undefined)?.COVID19,
-      (card.operatingPoint as Record<string, unknown> | undefined)?.threshold,
-    ];
-    const t = candidates.find((c): c is number => typeof c === 'number' && c >= 0 && c <= 1);
-    return t;
-  } catch {
-    return undefined;
-  }
 }
 
 export function readSettings(db: Catalog): AppSettings {

@@ -9,9 +9,8 @@ import { expectedCalibrationError } from './ece';
 import { calibrateConformal, empiricalCoverage, type ConformalScore } from './conformal';
 import { calibrateOod, oodScore } from './ood';
 import { readCard, writeCard } from '../models/card';
-import type { ConfidenceCard, ConformalCard, TemperatureCalibration } from './confidenceCard';
+import type { ConfidenceCard, ConformalCard, OodCalibration, TemperatureCalibration } from '../models/card';
 import type { Predictor } from '../inference/predictor';
-import type { OodCalibration } from './ood';
 
 export interface ValScores {
   logits: number[][];
@@ -95,9 +94,6 @@ export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Req
 
 /** Merges confidence parts into a model folder's card.json (other fields untouched). */
 export function writeConfidenceToCard(dir: string, parts: ConfidenceCard): void {
-  const card = readCard(dir);
-  const merged = { ...card, ...parts } as typeof card;
-  // JSON cannot hold Infinity; confidenceCard.ts reads null back as Infinity.
-  if (merged.conformal && (merged.conformal as ConformalCard).qhat === Infinity) (merged.conformal as { qhat: number | null }).qhat = null;
-  writeCard(dir, merged);
+  // JSON has no Infinity: a qhat of Infinity is written as null, which the card schema reads back as Infinity.
+  writeCard(dir, { ...readCard(dir), ...parts });
 }

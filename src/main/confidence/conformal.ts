@@ -10,18 +10,10 @@
  * coverage", itself a reason for a human to look), since padding it would over-cover.
  * APS (cumulative sorted mass) adapts set size to difficulty; non-randomised, it over-covers a little.
  */
+import type { ConformalCalibration } from '../models/card';
 
-export type ConformalScore = 'lac' | 'aps';
-
-export interface ConformalCalibration {
-  score: ConformalScore;
-  /** Nominal coverage, e.g. 0.9. */
-  coverage: number;
-  /** The calibrated threshold on the score (Infinity: every set is all classes). */
-  qhat: number;
-  /** Number of val images it was calibrated on. */
-  n: number;
-}
+export type { ConformalCalibration };
+export type ConformalScore = ConformalCalibration['score'];
 
 export class ConformalError extends Error {
   override name = 'ConformalError';

@@ -9,18 +9,10 @@
  * images are flagged by design, the price of catching images far from the training data.
  */
 import { logSumExp } from './temperature';
+import type { OodCalibration } from '../models/card';
 
-export type OodScoreKind = 'energy' | 'max-softmax';
-
-export interface OodCalibration {
-  score: OodScoreKind;
-  /** Scores above it are flagged `ood`. */
-  threshold: number;
-  /** The val percentile the threshold sits at (0.99). */
-  percentile: number;
-  /** Number of val images. */
-  n: number;
-}
+export type { OodCalibration };
+export type OodScoreKind = OodCalibration['score'];
 
 export function energyScore(logits: ArrayLike<number>): number {
   return -logSumExp(logits, 1);

@@ -3,7 +3,8 @@
  * import's DICOM reasons, an out-of-distribution score above the val threshold, and any missing
  * calibration all appear as flags.
  */
-import { isOod, type OodCalibration } from './ood';
+import { isOod } from './ood';
+import type { OodCalibration } from '../models/card';
 
 /** The image fields the import records (images.status, exclusion_reason, warnings). */
 export interface ImageQuality {

@@ -15,27 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
 import type { Predictor } from '../inference/predictor';
+import type { PerturbationResult, ProbeReport } from '../models/card';
 
-export interface PerturbationResult {
-  description: string;
-  /** Fraction of images whose predicted class changes. */
-  flipRate: number;
-  /** Fraction of images not predicted COVID-19 before and predicted COVID-19 after. */
-  flipToCovidRate: number;
-  /** Mean change in calibrated p(COVID-19). */
-  meanDeltaPCovid: number;
-  /** Flip rate among images of each true class (when labels are given). */
-  flipRateByClass?: Partial<Record<Label, number>>;
-}
-
-export interface ProbeReport {
-  n: number;
-  data: string;
-  perturbations: Record<string, PerturbationResult>;
-  /** flipRate(mask-lung-centre) - flipRate(mask-borders): positive means the lungs matter more. */
-  lungCentreMinusBorders: number;
-  date: string;
-}
+export type { PerturbationResult, ProbeReport };
 
 type Perturb = (x: tf.Tensor4D) => tf.Tensor4D;
 

@@ -12,7 +12,7 @@ import type { Band } from '../../shared/worklist';
 import { predictionSet } from '../confidence/conformal';
 import { oodScore } from '../confidence/ood';
 import { qualityFlags, type ImageQuality } from '../confidence/quality';
-import { confidenceOf, type ConfidenceCard } from '../confidence/confidenceCard';
+import type { ConfidenceCard, ModelCard } from '../models/card';
 import { grayToInput, resizeGray, type GrayImage, type PreprocessSpec } from '../models/preprocess';
 import { gradCam, type Heatmap } from '../explain/gradCam';
 
@@ -46,11 +46,11 @@ export class Predictor {
 
   constructor(
     readonly model: tf.LayersModel,
-    card: { inputSize: number; channels: 1 | 3 } & Record<string, unknown>,
+    card: Pick<ModelCard, 'inputSize' | 'channels'> & ConfidenceCard,
     opts: PredictorOptions = {},
   ) {
     this.graph = new ModelGraph(model);
-    this.confidence = confidenceOf(card);
+    this.confidence = { calibration: card.calibration, conformal: card.conformal, ood: card.ood, probe: card.probe };
     this.temperature = this.confidence.calibration?.temperature ?? 1;
     this.method = opts.method ?? defaultBandMethod(this.graph);
     this.nSamples = opts.nSamples ?? 30;

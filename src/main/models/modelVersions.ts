@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { audit } from '../catalog/openCatalog';
-import { activatedFrom, activeModelRow, modelRow, modelVersionRow, modelVersionRows, type ModelVersionRow } from '../catalog/models';
-import type { ModelCard } from './card';
+import { activatedFrom, activeModelRow, modelCard, modelRow, modelVersionRow, modelVersionRows, type ModelVersionRow } from '../catalog/models';
 import { MODEL_JSON } from './modelFiles';
 import { activate, activeModel, ensureBuiltinRegistered as registerBuiltin, type ModelRef } from './registry';
 import type { Services } from '../services/services';
 import { CxrError } from '../../shared/errors';
 import type { ActivationResult, ModelDetail, ModelVersion } from '../../shared/models';
-import type { Comparison, DatasetSummary } from '../../shared/training';
 
 /**
  * Registers the shipped default (flagged builtin, so nothing ever deletes it) and makes it active
@@ -32,14 +30,8 @@ export function activeModelRef(s: Pick<Services, 'catalog'>): ModelRef | null {
   }
 }
 
-interface LocalTraining {
-  runId?: number;
-  dataset?: DatasetSummary;
-  comparison?: Comparison;
-}
-
 function toVersion(r: ModelVersionRow): ModelVersion {
-  const card = JSON.parse(r.card_json) as ModelCard & { localTraining?: LocalTraining; operatingThreshold?: number };
+  const card = modelCard(r);
   const local = card.localTraining;
   const mine = local?.comparison?.models.find((m) => m.role === 'new');
   const ds = local?.dataset;
@@ -63,7 +55,7 @@ function toVersion(r: ModelVersionRow): ModelVersion {
       testAccuracy: mine?.scores.accuracy ?? null,
       macroAuc: mine?.scores.macroAuc ?? card.valMetrics?.macro.auc ?? null,
       ece: mine?.scores.ece ?? card.valMetrics?.ece ?? null,
-      threshold: typeof card.operatingThreshold === 'number' ? card.operatingThreshold : null,
+      threshold: card.operatingPoint?.threshold ?? null,
     },
     runId: local?.runId ?? null,
     predictions: r.predictions,
@@ -78,7 +70,7 @@ export function listVersions(s: Services): ModelVersion[] {
 export function versionDetail(s: Services, id: string): ModelDetail {
   const r = modelVersionRow(s.catalog, id);
   if (!r) throw new CxrError('NOT_FOUND', `no model ${id} in the registry`);
-  const card = JSON.parse(r.card_json) as Record<string, unknown> & { localTraining?: LocalTraining };
+  const card = modelCard(r);
   return { version: toVersion(r), comparison: card.localTraining?.comparison ?? null, card };
 }
 

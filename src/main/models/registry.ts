@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Services } from '../services/services';
 import { readCard, type ModelCard } from './card';
 import { loadLayersModel, MODEL_JSON } from './modelFiles';
-import { activeModelRow, modelRow, setActiveModel, upsertModel } from '../catalog/models';
+import { activeModelRow, modelCard, modelRow, setActiveModel, upsertModel } from '../catalog/models';
 
 export class ModelRegistryError extends Error {
   override name = 'ModelRegistryError';
@@ -86,7 +86,7 @@ export function activate(services: Pick<Services, 'catalog'>, id: string): void 
 export function activeModel(services: Pick<Services, 'catalog'>): ModelRef {
   const row = activeModelRow(services.catalog);
   if (row && fs.existsSync(path.join(row.path, MODEL_JSON))) {
-    return { id: row.id, dir: row.path, card: JSON.parse(row.card_json) as ModelCard, builtin: row.is_builtin === 1 };
+    return { id: row.id, dir: row.path, card: modelCard(row), builtin: row.is_builtin === 1 };
   }
   const dir = defaultModelDir();
   const card = readCard(dir);
