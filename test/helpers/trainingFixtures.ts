@@ -9,7 +9,7 @@ import { folderIO } from '../../src/main/models/modelFiles';
 import { runImport } from '../../src/main/import/importRun';
 import { LABELS } from '../../src/shared/labels';
 import type { Services } from '../../src/main/services/services';
-import { ensureBuiltinRegistered } from '../../src/main/models/modelVersions';
+import { ensureBuiltinRegistered } from '../../src/main/models/activeModel';
 import type { OperatingPoint } from '../../src/shared/training';
 
 export const CXR3_VAL = path.resolve(import.meta.dirname, '../../../shared/data/cxr3/images/val');

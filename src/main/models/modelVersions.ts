@@ -3,32 +3,10 @@ import path from 'node:path';
 import { audit } from '../catalog/openCatalog';
 import { activatedFrom, activeModelRow, modelCard, modelRow, modelVersionRow, modelVersionRows, type ModelVersionRow } from '../catalog/models';
 import { MODEL_JSON } from './modelFiles';
-import { activate, activeModel, ensureBuiltinRegistered as registerBuiltin, type ModelRef } from './registry';
+import { activate, ensureBuiltinRegistered } from './activeModel';
 import type { Services } from '../services/services';
 import { CxrError } from '../../shared/errors';
 import type { ActivationResult, ModelDetail, ModelVersion } from '../../shared/models';
-
-/**
- * Registers the shipped default (flagged builtin, so nothing ever deletes it) and makes it active
- * when no model is, so every prediction has a model id to carry. A build without a shipped model
- * leaves the registry as it is.
- */
-export function ensureBuiltinRegistered(s: Pick<Services, 'catalog'>): void {
-  try {
-    registerBuiltin(s);
-  } catch {
-    // A build without a shipped model (or with an unreadable one): the registry stays as it is.
-  }
-}
-
-/** The active model (or the shipped default), or null when there is neither. */
-export function activeModelRef(s: Pick<Services, 'catalog'>): ModelRef | null {
-  try {
-    return activeModel(s);
-  } catch {
-    return null;
-  }
-}
 
 function toVersion(r: ModelVersionRow): ModelVersion {
   const card = modelCard(r);

@@ -23,7 +23,8 @@ import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patien
 import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
 import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns, runningRunIds } from '../catalog/trainingRuns';
 import type { TrainingWorkerInput, TrainingWorkerMessage } from './protocol';
-import { activeModelRef, ensureBuiltinRegistered } from '../models/modelVersions';
+import { activeModelRef, ensureBuiltinRegistered } from '../models/activeModel';
+import { requireChosenFolders } from '../access/folderAccess';
 
 /** Batch points kept for a reopened view; older ones are thinned, the chart still spans the run. */
 const MAX_BATCH_POINTS = 4000;
@@ -91,31 +92,14 @@ export class TrainingService implements LongLived {
     for (const name of fs.readdirSync(root)) if (!running.has(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   }
 
-  private checkFolders(folders: readonly string[]): string[] {
-    return folders.map((f) => {
-      const abs = path.resolve(f);
-      if (![...this.s.importRoots].some((r) => abs === path.resolve(r))) {
-        throw new CxrError('BAD_INPUT', `folder ${abs} was not chosen in the folder dialog`);
-      }
-      return abs;
-    });
-  }
-
   prepareData(folders: readonly string[], seed: number): { images: LabelledImage[]; splits: Splits; summary: DatasetSummary } {
-    const images = collectTrainingImages(this.s, this.checkFolders(folders));
+    const images = collectTrainingImages(this.s, requireChosenFolders(this.s, folders));
     const splits = splitByPatient(images, seed);
     return { images, splits, summary: summarizeSplits(images, splits, seed) };
   }
 
   dataset(folders: readonly string[], seed: number): DatasetSummary {
     return this.prepareData(folders, seed).summary;
-  }
-
-  async chooseFolder(): Promise<string | null> {
-    if (!this.s.chooseFolder) throw new CxrError('BAD_INPUT', 'no folder dialog here (use --data on the command line)');
-    const folder = await this.s.chooseFolder();
-    if (folder) this.s.importRoots.add(path.resolve(folder));
-    return folder ? path.resolve(folder) : null;
   }
 
   get running(): boolean {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createHandlers, type HandlerMap } from '../../ipc/handlers';
 import { runImport } from '../../import/importRun';
 import { readCard } from '../../models/card';
-import { defaultModelDir } from '../../models/registry';
+import { defaultModelDir } from '../../models/activeModel';
 import type { ImageDetail, ImagePixels } from '../../../shared/image';
 import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices';
 

@@ -1,4 +1,5 @@
 import type { Services } from '../../services/services';
+import { chooseFolder } from '../../access/folderAccess';
 import type { GroupImpl } from './types';
 
 export function trainingHandlers(s: Services): GroupImpl<'training'> {
@@ -6,7 +7,7 @@ export function trainingHandlers(s: Services): GroupImpl<'training'> {
   const t = s.training;
   return {
     'training.dataset': async (req) => t.dataset(req.folders, req.seed),
-    'training.chooseFolder': async () => ({ folder: await t.chooseFolder() }),
+    'training.chooseFolder': async () => ({ folder: await chooseFolder(s) }),
     'training.start': async (req) => ({ runId: t.start(req).runId }),
     'training.cancel': async () => ({ cancelled: t.cancel() }),
     'training.status': async () => t.status(),
