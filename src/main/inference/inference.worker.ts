@@ -20,7 +20,7 @@ const catalog = openCatalog(catalogPath, { readonly: true });
 const cancelled = new Set<number>();
 let current: { dir: string; predictor: Promise<Predictor> } | null = null;
 
-function predictorFor(dir: string, nSamples?: number): Promise<Predictor> {
+function predictorFor(dir: string): Promise<Predictor> {
   if (current?.dir !== dir) {
     const old = current;
     current = {
@@ -29,7 +29,7 @@ function predictorFor(dir: string, nSamples?: number): Promise<Predictor> {
         await initBackend();
         (await old?.predictor.catch(() => null))?.model.dispose();
         const { model, card } = await loadModel(dir);
-        return new Predictor(model, card, { nSamples });
+        return new Predictor(model, card);
       })(),
     };
   }
@@ -46,6 +46,7 @@ async function handle(m: PredictHostRequest): Promise<void> {
       const r = await predictCatalogImages({ catalog, dataDir }, predictor, m.imageIds, {
         onBatch: (items) => post({ type: 'batch', id: m.id, items }),
         cancelled: () => cancelled.has(m.id),
+        nSamples: m.nSamples,
       });
       cancelled.delete(m.id);
       post({ type: 'done', id: m.id, cancelled: r.cancelled });

@@ -59,9 +59,9 @@ class InferenceThread {
     return { id, result };
   }
 
-  predict(modelDir: string, imageIds: number[], onBatch: (items: RunItem[]) => void): { cancel(): void; result: Promise<boolean> } {
+  predict(modelDir: string, imageIds: number[], onBatch: (items: RunItem[]) => void, nSamples?: number): { cancel(): void; result: Promise<boolean> } {
     const { id, result } = this.request<boolean>(
-      (id) => ({ type: 'predict', id, modelDir, imageIds }),
+      (id) => ({ type: 'predict', id, modelDir, imageIds, nSamples }),
       (m, done) => {
         if (m.type === 'batch') onBatch(m.items);
         else if (m.type === 'done') done(m.cancelled);
@@ -103,8 +103,9 @@ export class InferenceHost implements LongLived {
     return this.thread?.worker ?? null;
   }
 
-  predict(modelDir: string, imageIds: number[], onBatch: (items: RunItem[]) => void): { cancel(): void; result: Promise<boolean> } {
-    return this.current.predict(modelDir, imageIds, onBatch);
+  /** Predicts catalog images in the worker; `nSamples` MC-dropout samples per band (the predictor's default when absent). */
+  predict(modelDir: string, imageIds: number[], onBatch: (items: RunItem[]) => void, nSamples?: number): { cancel(): void; result: Promise<boolean> } {
+    return this.current.predict(modelDir, imageIds, onBatch, nSamples);
   }
 
   heatmap(modelDir: string, imageId: number): Promise<{ heatmap: Heatmap; classIndex: number }> {

@@ -23,6 +23,7 @@ export class PredictionJobs implements LongLived {
 
   constructor(private readonly s: Services) {}
 
+  /** `inline` runs in this thread; `nSamples` sets the MC-dropout samples per band (default: the predictor's 30). */
   async run(req: { imageIds?: number[]; force?: boolean }, opts: { inline?: boolean; nSamples?: number } = {}): Promise<PredictSummary> {
     const s = this.s;
     if (this.running) throw new CxrError('BUSY', 'a prediction run is in progress; cancel it or wait');
@@ -58,13 +59,13 @@ export class PredictionJobs implements LongLived {
       this.running = { cancel: () => (cancelled = true) };
       try {
         const predictor = await this.predictorFor(model.dir);
-        const r = await predictCatalogImages(s, predictor, ids, { onBatch, cancelled: () => cancelled });
+        const r = await predictCatalogImages(s, predictor, ids, { onBatch, cancelled: () => cancelled, nSamples: opts.nSamples });
         summary.cancelled = r.cancelled;
       } finally {
         this.running = null;
       }
     } else {
-      const job = s.inference.predict(model.dir, ids, onBatch);
+      const job = s.inference.predict(model.dir, ids, onBatch, opts.nSamples);
       this.running = { cancel: job.cancel };
       try {
         summary.cancelled = await job.result;

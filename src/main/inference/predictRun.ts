@@ -14,7 +14,7 @@ export async function predictCatalogImages(
   ctx: { catalog: Catalog; dataDir: string },
   predictor: Predictor,
   imageIds: readonly number[],
-  hooks: { onBatch(items: RunItem[]): void; cancelled(): boolean; batchSize?: number },
+  hooks: { onBatch(items: RunItem[]): void; cancelled(): boolean; batchSize?: number; nSamples?: number },
 ): Promise<{ cancelled: boolean }> {
   const bs = hooks.batchSize ?? 16;
   const qualities = readImageQualities(ctx.catalog, imageIds);
@@ -39,6 +39,7 @@ export async function predictCatalogImages(
       const preds = await predictor.predict(
         ready.map((r) => r.input),
         ready.map((r) => qualities.get(r.id)!),
+        hooks.nSamples,
       );
       ready.forEach((r, i) => items.push({ imageId: r.id, prediction: preds[i]! }));
     }

@@ -85,8 +85,8 @@ export class Predictor {
     return out;
   }
 
-  /** Full predictions for preprocessed inputs, with the DICOM quality of each (null for none). */
-  async predict(inputs: readonly Float32Array[], qualities: readonly (ImageQuality | null)[]): Promise<ImagePrediction[]> {
+  /** Full predictions for preprocessed inputs, with the DICOM quality of each (null for none); `nSamples` per band overrides the predictor's. */
+  async predict(inputs: readonly Float32Array[], qualities: readonly (ImageQuality | null)[], nSamples = this.nSamples): Promise<ImagePrediction[]> {
     const t0 = performance.now();
     const k = LABELS.length;
     const x = this.batch(inputs);
@@ -96,7 +96,7 @@ export class Predictor {
     try {
       const base = this.graph.forward(x);
       const { logits, raw, calibrated } = await this.scores(x, base);
-      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples: this.nSamples, temperature: this.temperature, base });
+      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples, temperature: this.temperature, base });
       const per = (performance.now() - t0) / inputs.length;
       const kind = this.confidence.ood?.score ?? (this.graph.hasTrueLogits ? 'energy' : 'max-softmax');
       return inputs.map((_, i) => {
@@ -117,7 +117,7 @@ export class Predictor {
           }),
           oodScore: score,
           method: samples.method,
-          nSamples: this.nSamples,
+          nSamples,
           durationMs: per,
         };
       });

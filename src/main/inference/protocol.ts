@@ -1,8 +1,8 @@
-/** Messages between main (predictHost.ts) and the inference worker (predictWorker.ts). */
+/** Messages between main (inferenceHost.ts) and the inference worker (inference.worker.ts). */
 import type { RunItem } from './predictRun';
 
 export type PredictHostRequest =
-  | { type: 'predict'; id: number; modelDir: string; imageIds: number[] }
+  | { type: 'predict'; id: number; modelDir: string; imageIds: number[]; nSamples?: number }
   | { type: 'heatmap'; id: number; modelDir: string; imageId: number }
   | { type: 'cancel'; id: number; target: number };
 

@@ -113,6 +113,20 @@ describe('catalog prediction service', () => {
     for (const l of LABELS) expect(inWorker.probabilities[l]).toBeCloseTo(inline.probabilities[l], 4);
   });
 
+  it('draws the MC-dropout samples it is asked for, in the worker and inline', async () => {
+    const id = ids[2]!;
+    for (const inline of [false, true]) {
+      for (const nSamples of [4, 7]) {
+        await s.predictions.run({ imageIds: [id], force: true }, { inline, nSamples });
+        const rec = ((await h['predict.get']({ imageId: id })) as { value: PredictionDetail }).value;
+        expect(rec.nSamples, `inline ${inline}`).toBe(nSamples);
+      }
+    }
+    // Without it, the predictor's default.
+    await s.predictions.run({ imageIds: [id], force: true });
+    expect(((await h['predict.get']({ imageId: id })) as { value: PredictionDetail }).value.nSamples).toBe(30);
+  });
+
   it('serves a Grad-CAM heatmap as Float32Array + shape, cached after the first call', async () => {
     const first = (await h['predict.heatmap']({ imageId: ids[1]! })) as { ok: true; value: HeatmapTensor };
     expect(first.ok).toBe(true);
