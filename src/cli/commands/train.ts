@@ -161,7 +161,7 @@ export const train: Command = {
 };
 
 /** The card's shortcut warnings, from what is known about the shared data sets. */
-export function defaultRisks(sources: string[]): string[] {
+function defaultRisks(sources: string[]): string[] {
   const risks = [
     'Validation figures come from the val split, which was used to pick the best epoch: they are optimistic; judge the model on held-out data.',
   ];

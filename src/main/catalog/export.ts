@@ -27,7 +27,7 @@ const BASE_COLUMNS = [
 const IDENTIFIER_COLUMNS = ['patient_id', 'patient_name'] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed so that a spreadsheet never runs it as a formula. */
-export function csvField(v: unknown): string {
+function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(6)) : String(v);
   if (/^[=+\-@\t\r]/.test(s) && typeof v !== 'number') s = `'${s}`;

@@ -128,7 +128,6 @@ export function importStatements(db: Catalog) {
     },
   };
 }
-export type ImportStatements = ReturnType<typeof importStatements>;
 
 /**
  * Starts an import row. Rows left 'running' by a process that died are closed as failed first:

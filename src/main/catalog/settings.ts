@@ -4,9 +4,9 @@ import { activeModelRow, modelCard } from './models';
 import type { AppSettings } from '../../shared/settings';
 
 export const REVIEWER_SETTING = 'reviewer_name';
-export const THRESHOLD_SETTING = 'operating_threshold';
+const THRESHOLD_SETTING = 'operating_threshold';
 /** Used when neither Settings nor the active model's card gives an operating threshold. */
-export const DEFAULT_THRESHOLD = 0.5;
+const DEFAULT_THRESHOLD = 0.5;
 
 export function getSetting(db: Catalog, key: string): string | undefined {
   const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
@@ -17,7 +17,7 @@ export function setSetting(db: Catalog, key: string, value: string): void {
   db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }
 
-export function deleteSetting(db: Catalog, key: string): void {
+function deleteSetting(db: Catalog, key: string): void {
   db.prepare('DELETE FROM settings WHERE key = ?').run(key);
 }
 

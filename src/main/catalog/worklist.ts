@@ -17,7 +17,7 @@ interface Where {
 }
 
 /** Builds the WHERE clause over worklist_entries (alias w); every filter is an indexed column or a bounded scan. */
-export function whereFor(filters: WorklistFilters, threshold: number): Where {
+function whereFor(filters: WorklistFilters, threshold: number): Where {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   if (filters.flagged) {
@@ -54,7 +54,7 @@ export function whereFor(filters: WorklistFilters, threshold: number): Where {
 }
 
 /** ORDER BY for a sort; image_id breaks ties so that pages never overlap. */
-export function orderFor(sort: WorklistSort): string {
+function orderFor(sort: WorklistSort): string {
   const dir = sort.dir === 'asc' ? 'ASC' : 'DESC';
   switch (sort.key) {
     case 'priority':

@@ -26,7 +26,7 @@ export type BandMethod = 'mc-dropout' | 'tta' | 'mc-dropout+tta';
 export class BandError extends Error {
   override name = 'BandError';
   constructor(reason: string) {
-    super(`band.ts: ${reason}`);
+    super(`confidence band: ${reason}`);
   }
 }
 

@@ -18,12 +18,12 @@ export type ConformalScore = ConformalCalibration['score'];
 export class ConformalError extends Error {
   override name = 'ConformalError';
   constructor(reason: string) {
-    super(`conformal.ts: ${reason}`);
+    super(`conformal calibration: ${reason}`);
   }
 }
 
 /** The nonconformity of class y for one image's (calibrated) probabilities. */
-export function conformalScore(probs: ArrayLike<number>, y: number, score: ConformalScore): number {
+function conformalScore(probs: ArrayLike<number>, y: number, score: ConformalScore): number {
   const py = probs[y]!;
   if (score === 'lac') return 1 - py;
   // APS: mass of every class at least as probable as y (ties count in, so the score is deterministic).

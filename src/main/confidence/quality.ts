@@ -13,7 +13,7 @@ export interface ImageQuality {
   warnings: readonly string[];
 }
 
-export const QUALITY_FLAGS = {
+const QUALITY_FLAGS = {
   /** The energy (or max-softmax) score is above the val threshold. */
   ood: 'ood',
   /** The model card has no OOD threshold, so no image could be checked. */

@@ -7,7 +7,7 @@
 export class TemperatureError extends Error {
   override name = 'TemperatureError';
   constructor(reason: string) {
-    super(`temperature.ts: ${reason}`);
+    super(`temperature scaling: ${reason}`);
   }
 }
 

@@ -37,7 +37,7 @@ export function catalogLabels(db: Catalog, dataDir: string): LabelledImage[] {
  * already holds is skipped: the catalog's label (a review may have corrected it) wins. Without
  * patient metadata, each file stem is its own patient.
  */
-export function folderLabels(folders: readonly string[], catalogSourcePaths: ReadonlySet<string>): LabelledImage[] {
+function folderLabels(folders: readonly string[], catalogSourcePaths: ReadonlySet<string>): LabelledImage[] {
   const out: LabelledImage[] = [];
   for (const folder of folders) {
     for (const s of listSamples(folder)) {

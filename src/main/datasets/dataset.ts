@@ -13,7 +13,7 @@ export interface Sample {
 export class DatasetError extends Error {
   override name = 'DatasetError';
   constructor(where: string, reason: string) {
-    super(`model/dataset.ts: ${where}: ${reason}`);
+    super(`${where}: ${reason}`);
   }
 }
 

@@ -52,7 +52,7 @@ function textPattern(s: number): tf.Tensor4D {
   return tf.tensor4d(m, [1, s, s, 1]);
 }
 
-export const PERTURBATIONS: Record<string, { description: string; make: (s: number) => Perturb }> = {
+const PERTURBATIONS: Record<string, { description: string; make: (s: number) => Perturb }> = {
   'mask-lung-centre': {
     description: 'the central box over both lung fields (x 20–80 %, y 25–75 %) set to the image mean',
     make: (s) => {

@@ -8,11 +8,11 @@ import type { Services } from '../services/services';
 import type { LongLived, ServiceRegistration } from '../services/serviceRegistry';
 import { startWorker } from '../workers/startWorker';
 import { CxrError } from '../../shared/errors';
-import type { PredictHostReply, PredictHostRequest } from './protocol';
+import type { InferenceReply, InferenceRequest } from './protocol';
 import type { RunItem } from './predictRun';
 import type { Heatmap } from '../explain/gradCam';
 
-type Listener = (m: PredictHostReply) => void;
+type Listener = (m: InferenceReply) => void;
 
 /** One inference worker thread; `onGone` runs once it has crashed or exited. */
 class InferenceThread {
@@ -23,7 +23,7 @@ class InferenceThread {
   constructor(s: Services, onGone: () => void) {
     this.worker = startWorker('inference', { workerData: { catalogPath: s.catalogPath, dataDir: s.dataDir } });
     this.worker.unref();
-    this.worker.on('message', (m: PredictHostReply) => this.listeners.get(m.id)?.onReply(m));
+    this.worker.on('message', (m: InferenceReply) => this.listeners.get(m.id)?.onReply(m));
     const failAll = (e: Error) => {
       onGone();
       for (const l of this.listeners.values()) l.fail(e);
@@ -33,7 +33,7 @@ class InferenceThread {
     this.worker.on('exit', (code) => failAll(new CxrError('INTERNAL', `inference worker exited with code ${code}`)));
   }
 
-  private request<T>(make: (id: number) => PredictHostRequest, onReply: (m: PredictHostReply, done: (v: T) => void, fail: (e: Error) => void) => void): { id: number; result: Promise<T> } {
+  private request<T>(make: (id: number) => InferenceRequest, onReply: (m: InferenceReply, done: (v: T) => void, fail: (e: Error) => void) => void): { id: number; result: Promise<T> } {
     const id = this.nextId++;
     const result = new Promise<T>((resolve, reject) => {
       const settle = () => {
@@ -67,7 +67,7 @@ class InferenceThread {
         else if (m.type === 'done') done(m.cancelled);
       },
     );
-    return { cancel: () => this.worker.postMessage({ type: 'cancel', id: 0, target: id } satisfies PredictHostRequest), result };
+    return { cancel: () => this.worker.postMessage({ type: 'cancel', id: 0, target: id } satisfies InferenceRequest), result };
   }
 
   heatmap(modelDir: string, imageId: number): Promise<{ heatmap: Heatmap; classIndex: number }> {

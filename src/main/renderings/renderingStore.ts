@@ -6,7 +6,7 @@ import type { GrayImage } from '../imaging/pixel/renderFrame';
 
 /** The normalised rendering's longest side, and the thumbnail's. */
 export const RENDERING_MAX_SIDE = 1024;
-export const THUMBNAIL_MAX_SIDE = 256;
+const THUMBNAIL_MAX_SIDE = 256;
 
 export const renderingPath = (dataDir: string, hash: string): string => path.join(dataDir, 'renderings', `${hash}.png`);
 export const thumbnailPath = (dataDir: string, hash: string): string => path.join(dataDir, 'thumbnails', `${hash}.png`);
