@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cxr ${name}: ${message}\n`);
     return 1;
   } finally {
-    services?.close();
+    await services?.close();
   }
 }
 

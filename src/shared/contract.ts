@@ -7,13 +7,13 @@ import type { z } from 'zod';
 import type { IpcResult } from './errors';
 import { systemRequests, type SystemInfo } from './system';
 import { worklistRequests, type WorklistCounts, type WorklistPage } from './worklist';
-import { imageRequests, type ImageDetail, type ImagePixels } from './image';
+import { imageRequests, type ImageDetail, type ImagePixels, type PredictionDetail } from './image';
 import { reviewRequests, type ReviewRecord } from './review';
 import { exportRequests, type CsvExport } from './export';
 import { settingsRequests, type AppSettings } from './settings';
 import { trainingRequests, type DatasetSummary, type TrainingDone, type TrainingProgress, type TrainingRunRecord, type TrainingStatus } from './training';
 import { modelsRequests, type ActivationResult, type ModelDetail, type ModelVersion, type RepredictProgress } from './models';
-import { predictRequests, type HeatmapTensor, type PredictionRecord, type PredictProgress, type PredictSummary } from './predict';
+import { predictRequests, type HeatmapTensor, type PredictProgress, type PredictSummary } from './predict';
 import { importRequests, type ImportProgress, type ImportStatus, type ImportSummary } from './import';
 
 /** An operation: its request schema, and its response type carried as a phantom. */
@@ -71,7 +71,7 @@ export const operations = {
     /** Predicts catalog images with the active model (calibrated probs, band, conformal set, quality). */
     images: op<PredictSummary>()(predictRequests.images),
     cancel: op<{ cancelled: boolean }>()(predictRequests.cancel),
-    get: op<PredictionRecord | null>()(predictRequests.get),
+    get: op<PredictionDetail | null>()(predictRequests.get),
     /** Grad-CAM of the predicted class: a Float32Array with its shape. */
     heatmap: op<HeatmapTensor>()(predictRequests.heatmap),
   },

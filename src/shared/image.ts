@@ -19,18 +19,26 @@ export interface ImagePixels {
   pixels: Uint8Array;
 }
 
+/**
+ * A stored prediction as the renderer sees it (predict.get, image.detail): every probability is
+ * the calibrated one.
+ */
 export interface PredictionDetail {
   modelId: string;
   modelName: string;
   modelVersion: string;
   predicted: Label;
   probabilities: Record<Label, number>;
+  /** Each class's 95 % band on the calibrated scale. */
   bands: Record<Label, Band>;
+  /** The split-conformal set at the model's coverage, most probable first. */
   conformalSet: Label[];
   /** The coverage the model's conformal sets were calibrated for (0.9 = 90 %); null when they were not. */
   conformalCoverage: number | null;
+  /** Quality flags: DICOM exclusion/warning codes, 'ood', missing calibration. Empty = none. */
   quality: string[];
   oodScore: number | null;
+  /** How the band was computed: 'mc-dropout', 'tta' or 'mc-dropout+tta'. */
   method: string;
   nSamples: number;
   at: string;

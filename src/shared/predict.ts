@@ -1,31 +1,6 @@
 import { z } from 'zod';
 import type { Label } from './labels';
 
-/** One class's 95 % band on the calibrated scale. */
-export interface ProbBand {
-  lo: number;
-  hi: number;
-}
-
-/** A stored prediction as the renderer sees it: every probability is the calibrated one. */
-export interface PredictionRecord {
-  imageId: number;
-  modelId: string;
-  predicted: Label;
-  probs: Record<Label, number>;
-  band: Record<Label, ProbBand>;
-  /** The split-conformal set at the model's coverage (90 % by default), most probable first. */
-  set: Label[];
-  /** Quality flags: DICOM exclusion/warning codes, 'ood', missing calibration. Empty = none. */
-  quality: string[];
-  oodScore: number | null;
-  /** How the band was computed: 'mc-dropout', 'tta' or 'mc-dropout+tta'. */
-  method: string;
-  nSamples: number;
-  durationMs: number;
-  createdAt: string;
-}
-
 export interface PredictProgress {
   modelId: string;
   done: number;

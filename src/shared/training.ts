@@ -137,23 +137,29 @@ export interface ComparedModel {
   scores: ModelScores;
 }
 
-export interface OperatingPoint {
-  threshold: number;
-  targetSensitivity: number;
+/** A source's flagging figures at the threshold; null where the source has no such images. */
+const sourceRates = z.object({
+  sensitivity: z.number().nullable(),
+  specificity: z.number().nullable(),
+  positives: z.number().int().min(0),
+  negatives: z.number().int().min(0),
+});
+
+/** The COVID-19 flag threshold derived on local val, as the comparison and the model card store it. */
+export const operatingPoint = z.object({
+  threshold: z.number().min(0).max(1),
+  targetSensitivity: z.number(),
   /** What the threshold gives on the local val split it was derived on. */
-  valSensitivity: number;
-  valSpecificity: number;
+  valSensitivity: z.number(),
+  valSpecificity: z.number(),
   /** COVID-19 images in local val: few of them make the threshold coarse. */
-  valPositives: number;
+  valPositives: z.number().int().min(0),
   /** True when val had no COVID-19 image and the threshold fell back to 0.5. */
-  fallback: boolean;
-  /**
-   * Per val source: what the threshold gives there (null where the source has no image of that
-   * kind). Set when the threshold was chosen so that every source with enough COVID-19 images
-   * reaches the target (the worst source counts, not the pooled mean).
-   */
-  bySource?: Record<string, { sensitivity: number | null; specificity: number | null; positives: number; negatives: number }>;
-}
+  fallback: z.boolean(),
+  /** The same figures per data source, where the val split has more than one. */
+  bySource: z.record(z.string(), sourceRates).optional(),
+});
+export type OperatingPoint = z.infer<typeof operatingPoint>;
 
 /** New vs active on the same local test split; stored in the run and in the new model's card. */
 export interface Comparison {

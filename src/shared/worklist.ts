@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LABELS, type Label } from './labels';
 
-/** A probability interval (the 95% band) for one class. */
+/** A probability interval (the 95 % band) for one class, on the calibrated scale: the one band type. */
 export interface Band {
   lo: number;
   hi: number;

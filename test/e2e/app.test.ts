@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  services?.close();
+  await services?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -179,6 +179,8 @@ describe("the clinician's app in Chromium", () => {
     expect(new Set(reviewed.map((r) => r.imageId)).size).toBe(3);
     expect(await page.getByTestId('review-session').textContent()).toContain('3 reviewed');
     expect(db().prepare(`SELECT count(*) FROM audit_log WHERE action = 'review.create'`).pluck().get()).toBe(3);
+    // The next case's heatmap arrives a moment after its image: the screenshot waits for it (it raced before).
+    await expect.poll(() => page.getByTestId('heatmap-toggle').isEnabled(), { timeout: 60_000 }).toBe(true);
     await screenshot(page, 'app-review-after');
   });
 

@@ -50,7 +50,7 @@ beforeAll(async () => {
 }, 400_000);
 afterAll(async () => {
   await app?.close();
-  services?.close();
+  await services?.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

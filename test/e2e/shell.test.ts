@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
-  services.cleanup();
+  await services.cleanup();
 });
 
 describe('app shell in Chromium', () => {

@@ -4,8 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, screenshot, type AppSession } from './harness';
 import { tempServices } from '../helpers/tempServices';
 import { importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
-import { trainingService } from '../../src/main/training/trainingService';
-import { repredictService } from '../../src/main/inference/repredict';
 import type { TrainingDone } from '../../src/shared/training';
 
 const services = tempServices('cxr-e2e-training-');
@@ -29,9 +27,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
-  await trainingService(services).terminate();
-  await repredictService(services).cancel();
-  services.cleanup();
+  await services.training.terminate();
+  await services.repredict.cancel();
+  await services.cleanup();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(base.dir, { recursive: true, force: true });
 });

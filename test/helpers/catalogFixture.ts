@@ -6,6 +6,7 @@ import { storeRendering } from '../../src/main/renderings/renderingStore';
 import { folderIO } from '../../src/main/models/modelFiles';
 import { writeCard, type ModelCard } from '../../src/main/models/card';
 import { rng } from './syntheticLogits';
+import { LABELS } from '../../src/shared/labels';
 
 let seq = 0;
 
@@ -39,20 +40,29 @@ export async function addCatalogImage(
 export async function saveTinyModel(model: tf.LayersModel, dir: string, inputSize: number, channels: 1 | 3, extra: Record<string, unknown> = {}): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
   await model.save(folderIO(dir));
-  const card = {
+  const card: ModelCard = {
     id: `tiny-${path.basename(dir)}`,
     name: 'tiny test model',
     version: '0.0.1',
     architecture: 'zhongSlim',
     inputSize,
     channels,
-    labels: ['COVID19', 'NORMAL', 'PNEUMONIA'],
+    labels: LABELS,
     preprocessing: 'test',
     date: new Date(0).toISOString(),
     parent: null,
     risks: [],
     intendedUse: 'tests',
     ...extra,
-  } as unknown as ModelCard;
+  };
   writeCard(dir, card);
+}
+
+/** A training run left 'running' by a process that is gone (another host, a pid that cannot exist). */
+export function addRunOfDeadProcess(db: Services['catalog'], config: unknown): number {
+  return Number(
+    db
+      .prepare(`INSERT INTO training_runs (status, config_json) VALUES ('running', ?)`)
+      .run(JSON.stringify({ config, dataset: null, owner: { pid: 2 ** 22 + 12345, host: 'gone' } })).lastInsertRowid,
+  );
 }

@@ -17,6 +17,14 @@ export interface SeedOptions {
   patientName?: (i: number) => string;
 }
 
+/** The seeded model's card: no weights behind it, a flag threshold of 0.5. */
+function seedCard() {
+  return {
+    id: SEED_MODEL.id, name: SEED_MODEL.name, version: SEED_MODEL.version, architecture: 'densenet121', inputSize: 224, channels: 3, labels: LABELS, parent: null, risks: [],
+    operatingPoint: { threshold: 0.5, targetSensitivity: 0.95, valSensitivity: 0, valSpecificity: 0, valPositives: 0, fallback: true },
+  };
+}
+
 /** Seeded, so that seeded catalogs are the same every run. */
 const prng = seededRandom;
 
@@ -32,7 +40,7 @@ export function seedCatalog(db: Catalog, opts: SeedOptions): { imageIds: number[
     db.prepare(
       `INSERT OR IGNORE INTO models (id, name, version, architecture, path, card_json, is_active, is_builtin)
        VALUES (?, ?, ?, 'densenet121', '/models/seed', ?, 0, 1)`,
-    ).run(SEED_MODEL.id, SEED_MODEL.name, SEED_MODEL.version, JSON.stringify({ operatingThreshold: 0.5 }));
+    ).run(SEED_MODEL.id, SEED_MODEL.name, SEED_MODEL.version, JSON.stringify(seedCard()));
     db.prepare('UPDATE models SET is_active = 0 WHERE is_active = 1 AND id != ?').run(SEED_MODEL.id);
     db.prepare('UPDATE models SET is_active = 1 WHERE id = ?').run(SEED_MODEL.id);
     const base = (db.prepare('SELECT coalesce(max(id), 0) AS n FROM images').get() as { n: number }).n;

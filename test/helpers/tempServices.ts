@@ -4,12 +4,12 @@ import path from 'node:path';
 import { createServices, type Services } from '../../src/main/services/services';
 
 /** Real services over a real SQLite catalog in a fresh temp folder. */
-export function tempServices(prefix = 'cxr-test-'): Services & { cleanup(): void } {
+export function tempServices(prefix = 'cxr-test-'): Services & { cleanup(): Promise<void> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const s = createServices({ dataDir: dir });
   return Object.assign(s, {
-    cleanup() {
-      s.close();
+    async cleanup() {
+      await s.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   });

@@ -9,7 +9,8 @@ import { folderIO } from '../../src/main/models/modelFiles';
 import { runImport } from '../../src/main/import/importRun';
 import { LABELS } from '../../src/shared/labels';
 import type { Services } from '../../src/main/services/services';
-import { ensureBuiltinRegistered } from '../../src/main/models/modelVersions';
+import { ensureBuiltinRegistered } from '../../src/main/models/activeModel';
+import type { OperatingPoint } from '../../src/shared/training';
 
 export const CXR3_VAL = path.resolve(import.meta.dirname, '../../../shared/data/cxr3/images/val');
 
@@ -44,7 +45,7 @@ export async function installBaseModel(s: Services): Promise<{ id: string; dir: 
   const model = arch.build();
   await model.save(folderIO(dir));
   const id = randomUUID();
-  const card = {
+  const card: ModelCard = {
     id,
     name: 'test default',
     version: 'test-1',
@@ -52,14 +53,20 @@ export async function installBaseModel(s: Services): Promise<{ id: string; dir: 
     inputSize: arch.inputSize,
     channels: arch.channels,
     labels: LABELS,
+    parent: null,
     risks: ['random weights: a test stand-in'],
-    operatingThreshold: 0.5,
-  } as unknown as ModelCard;
+    operatingPoint: fixedOperatingPoint(0.5),
+  };
   writeCard(dir, card);
   model.dispose();
   process.env.CXR_DEFAULT_MODEL_DIR = dir;
   ensureBuiltinRegistered(s);
   return { id, dir };
+}
+
+/** An operating point set by hand (not derived on val): for cards that need a flag threshold. */
+export function fixedOperatingPoint(threshold: number): OperatingPoint {
+  return { threshold, targetSensitivity: 0.95, valSensitivity: 0, valSpecificity: 0, valPositives: 0, fallback: true };
 }
 
 /** A small, fast training config: one epoch, small batches so an epoch has many of them. */

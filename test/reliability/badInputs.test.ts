@@ -142,7 +142,7 @@ describe('bad-input corpus through the import', () => {
       const status = await h['import.status']({});
       expect(status).toMatchObject({ ok: true, value: { running: false } });
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 });

@@ -8,8 +8,6 @@
  * CXR_DEFAULT_MODEL_DIR names the stand-in shipped model, as in the parent.
  */
 import { createServices } from '../../src/main/services/services';
-import { runPredictJob } from '../../src/main/inference/predictJob';
-import { trainingService } from '../../src/main/training/trainingService';
 import { trainingConfig, type TrainingProgress } from '../../src/shared/training';
 import type { PredictProgress } from '../../src/shared/predict';
 
@@ -22,7 +20,7 @@ if (mode === 'predict') {
     if (e === 'predict.progress') say(`progress ${(p as PredictProgress).done} ${(p as PredictProgress).total}`);
   });
   // Few MC-dropout samples: the write path is what is under test, and CI time is short.
-  const sum = await runPredictJob(s, {}, { nSamples: 4 });
+  const sum = await s.predictions.run({}, { nSamples: 4 });
   say(`done ${sum.predicted}`);
 } else if (mode === 'train') {
   s.events.subscribe((e, p) => {
@@ -31,11 +29,11 @@ if (mode === 'predict') {
       say(`phase ${t.phase}${t.batch ? ` batch ${t.batch.batch}` : ''}`);
     }
   });
-  const { runId, done } = trainingService(s).start(trainingConfig.parse({ architecture: 'zhongSlim', start: 'fine-tune', epochs: 1, batchSize: 4, seed: 7 }));
+  const { runId, done } = s.training.start(trainingConfig.parse({ architecture: 'zhongSlim', start: 'fine-tune', epochs: 1, batchSize: 4, seed: 7 }));
   say(`run ${runId}`);
   const d = await done;
   say(`done ${d.status}`);
 } else {
   throw new Error(`crashChild: unknown mode ${mode}`);
 }
-s.close();
+await s.close();

@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices, type Services } from '../../src/main/services/services';
-import { setSetting } from '../../src/main/catalog/openCatalog';
+import { setSetting } from '../../src/main/catalog/settings';
 import { submitReview } from '../../src/main/catalog/reviews';
-import { runPredictJob } from '../../src/main/inference/predictJob';
 import { runImport } from '../../src/main/import/importRun';
-import { stagingRoot, trainingService } from '../../src/main/training/trainingService';
+import { stagingRoot } from '../../src/main/training/trainingService';
 import { trainingConfig } from '../../src/shared/training';
 import { LABELS } from '../../src/shared/labels';
 import { CXR3_VAL, importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
@@ -97,7 +96,7 @@ beforeAll(async () => {
     const ids = s.catalog.prepare('SELECT id FROM images ORDER BY id LIMIT 3').pluck().all() as number[];
     ids.forEach((id, i) => submitReview(s.catalog, id, LABELS[i % 3]!));
   } finally {
-    s.close();
+    await s.close();
   }
 }, 180_000);
 
@@ -110,7 +109,7 @@ describe('kill -9 mid-write', () => {
     const s0 = open();
     const before = snapshot(s0);
     const eligible = (s0.catalog.prepare(`SELECT count(*) FROM images WHERE status = 'eligible'`).pluck().get() as number);
-    s0.close();
+    await s0.close();
     const k = await runAndKill([CHILD, 'predict', dataDir], (l) => {
       const m = /^progress (\d+) (\d+)/.exec(l);
       return m !== null && Number(m[1]) > 0 && Number(m[1]) < Number(m[2]);
@@ -127,7 +126,7 @@ describe('kill -9 mid-write', () => {
       // A batch (16) is written in one transaction: never half of one.
       expect(partial % 16).toBe(0);
       expect(snapshot(s)).toEqual(before);
-      const rerun = await runPredictJob(s, {}, { nSamples: 4 });
+      const rerun = await s.predictions.run({}, { nSamples: 4 });
       expect(rerun.cancelled).toBe(false);
       expect(rerun.predicted).toBe(eligible - partial);
       expect(s.catalog.prepare('SELECT count(DISTINCT image_id) FROM predictions').pluck().get()).toBe(eligible);
@@ -135,7 +134,7 @@ describe('kill -9 mid-write', () => {
       expect(snapshot(s)).toEqual(before);
       console.log(`crash: prediction killed on "${k.killedOn}" with ${partial}/${eligible} written; rerun predicted ${rerun.predicted}`);
     } finally {
-      s.close();
+      await s.close();
     }
   }, 180_000);
 
@@ -143,7 +142,7 @@ describe('kill -9 mid-write', () => {
     const s0 = open();
     const before = snapshot(s0);
     const predictions = s0.catalog.prepare('SELECT count(*) FROM predictions').pluck().get();
-    s0.close();
+    await s0.close();
     const k = await runAndKill([CHILD, 'train', dataDir], (l) => /^phase training batch [1-9]/.test(l));
     expect(k.killedOn, `child finished before it could be killed:\n${k.lines.join('\n')}\n${k.stderr}`).not.toBeNull();
     expect(k.signal).toBe('SIGKILL');
@@ -153,7 +152,7 @@ describe('kill -9 mid-write', () => {
       checkCatalog(s);
       expect(s.catalog.prepare(`SELECT count(*) FROM training_runs WHERE status = 'running'`).pluck().get()).toBe(1);
       // Opening the training service (as the app does at start) closes the dead run and its staging.
-      const t = trainingService(s);
+      const t = s.training;
       const run = s.catalog.prepare('SELECT status, error, model_id FROM training_runs ORDER BY id DESC LIMIT 1').get() as { status: string; error: string; model_id: string | null };
       expect(run).toMatchObject({ status: 'failed', model_id: null });
       expect(run.error).toMatch(/interrupted/);
@@ -172,7 +171,7 @@ describe('kill -9 mid-write', () => {
       checkCatalog(s);
       console.log(`crash: training killed on "${k.killedOn}"; rerun ${d.status} as ${d.modelId}`);
     } finally {
-      s.close();
+      await s.close();
     }
   }, 240_000);
 
@@ -187,7 +186,7 @@ describe('kill -9 mid-write', () => {
     const before = snapshot(s0);
     const imagesBefore = s0.catalog.prepare('SELECT count(*) FROM images').pluck().get() as number;
     const predictions = s0.catalog.prepare('SELECT * FROM predictions ORDER BY id').all();
-    s0.close();
+    await s0.close();
     const k = await runAndKill(
       ['src/cli/index.ts', 'import', more, '--labels-from-folders', '--data-dir', dataDir, '--json'],
       (l) => {
@@ -215,7 +214,7 @@ describe('kill -9 mid-write', () => {
       expect(snapshot(s)).toEqual(before);
       console.log(`crash: import killed on "${k.killedOn}" with ${partial}/${files.length} committed; rerun imported ${rerun.imported}`);
     } finally {
-      s.close();
+      await s.close();
     }
   }, 180_000);
 });

@@ -40,8 +40,10 @@ function samples(): FuzzSample[] {
 }
 
 describe('DICOM fuzz through the import decode path', () => {
-  const cleanup: (() => void)[] = [];
-  afterAll(() => cleanup.forEach((f) => f()));
+  const cleanup: (() => unknown)[] = [];
+  afterAll(async () => {
+    for (const f of cleanup) await f();
+  });
 
   it(`survives ${CASES} seeded mutations of the sample DICOMs: no throw, no hang, RSS under 2 GB`, async () => {
     const list = samples();

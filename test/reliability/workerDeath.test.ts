@@ -1,12 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { DecodePool } from '../../src/main/import/decodePool';
 import { dicomParser } from '../../src/main/imaging/dicom/parseDicom';
-import { predictHost } from '../../src/main/inference/inferenceHost';
-import { runPredictJob } from '../../src/main/inference/predictJob';
 import { createHandlers } from '../../src/main/ipc/handlers';
 import type { PredictSummary } from '../../src/shared/predict';
 import { tempServices } from '../helpers/tempServices';
@@ -18,8 +16,10 @@ import { importLabelled, installBaseModel, labelledValFolder } from '../helpers/
  * caller gets a typed failure, the app keeps answering, and the next task gets a fresh worker.
  * The deaths are made with worker.terminate() on the live thread, reached past `private`.
  */
-const cleanup: (() => void)[] = [];
-afterAll(() => cleanup.forEach((f) => f()));
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const f of cleanup) await f();
+});
 
 describe('worker death', () => {
   it('a DICOM decode thread killed mid-file fails that file only; the pool decodes the next one', async () => {
@@ -69,18 +69,18 @@ describe('worker death', () => {
   it('the inference worker killed mid-prediction: a typed INTERNAL error, ping still answers, the next run predicts everything', async () => {
     const s = tempServices('cxr-infer-death-');
     const labelled = labelledValFolder(4);
-    cleanup.push(() => {
-      s.cleanup();
+    cleanup.push(async () => {
+      await s.cleanup();
       fs.rmSync(labelled, { recursive: true, force: true });
     });
     expect(await importLabelled(s, labelled)).toBe(12);
     const base = await installBaseModel(s);
     cleanup.push(() => fs.rmSync(base.dir, { recursive: true, force: true }));
     const h = createHandlers(s);
-    const run = runPredictJob(s, {});
+    const run = s.predictions.run({});
     // The host exists once the job has handed it the images.
     await new Promise((r) => setTimeout(r, 300));
-    const worker = (predictHost(s) as unknown as { worker: Worker }).worker;
+    const worker = s.inference.worker!;
     await worker.terminate();
     await expect(run).rejects.toMatchObject({ code: 'INTERNAL' });
     const ping = await h['system.ping']({ t: 1 });

@@ -31,10 +31,10 @@ syncBuiltinESMExports();
 
 const s = tempServices('cxr-fuzz-');
 const handlers = createHandlers(s);
-afterAll(() => {
+afterAll(async () => {
   for (const [obj, name, orig] of patched) (obj as Record<string, unknown>)[name] = orig;
   syncBuiltinESMExports();
-  s.cleanup();
+  await s.cleanup();
 });
 
 function allowed(p: string): boolean {

@@ -51,10 +51,10 @@ beforeAll(() => {
   s.importRoots.add(chosen);
   h = createHandlers(s);
 });
-afterAll(() => {
+afterAll(async () => {
   restore.forEach((f) => f());
   syncBuiltinESMExports();
-  s.cleanup();
+  await s.cleanup();
   for (const d of [chosen, secret, sibling]) fs.rmSync(d, { recursive: true, force: true });
 });
 

@@ -75,8 +75,8 @@ beforeAll(async () => {
   for (const f of fs.readdirSync(folder)) expect(leaks(f), 'file names carry no identifiers').toEqual([]);
 }, 60_000);
 
-afterAll(() => {
-  s?.close();
+afterAll(async () => {
+  await s?.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

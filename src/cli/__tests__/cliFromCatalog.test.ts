@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempServices } from '../../../test/helpers/tempServices';
 import { importLabelled, installBaseModel, labelledValFolder } from '../../../test/helpers/trainingFixtures';
+import { modelRow } from '../../main/catalog/models';
+import { getRun } from '../../main/catalog/trainingRuns';
 
 const run = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../../..');
@@ -17,8 +19,8 @@ beforeAll(async () => {
   await importLabelled(s, dataDir);
   base = await installBaseModel(s);
 }, 120_000);
-afterAll(() => {
-  s.cleanup();
+afterAll(async () => {
+  await s.cleanup();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(base.dir, { recursive: true, force: true });
 });
@@ -35,9 +37,7 @@ describe('cxr train --from-catalog', () => {
     expect(out.dataset.perClass).toEqual({ COVID19: 25, NORMAL: 25, PNEUMONIA: 25 });
     expect(out.comparison.models.map((m: { role: string }) => m.role)).toEqual(['new', 'active']);
     expect(stderr).toMatch(/from catalog: 75 images/);
-    const row = s.catalog.prepare('SELECT parent_id, is_active FROM models WHERE id = ?').get(out.modelId) as { parent_id: string; is_active: number };
-    expect(row).toEqual({ parent_id: base.id, is_active: 0 });
-    const runRow = s.catalog.prepare('SELECT status, model_id FROM training_runs WHERE id = ?').get(out.runId);
-    expect(runRow).toEqual({ status: 'completed', model_id: out.modelId });
+    expect(modelRow(s.catalog, out.modelId)).toMatchObject({ parent_id: base.id, is_active: 0 });
+    expect(getRun(s.catalog, out.runId)).toMatchObject({ status: 'completed', modelId: out.modelId });
   }, 240_000);
 });

@@ -16,7 +16,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-eval-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('cxr eval', () => {
-  it('reports the issue\'s JSON keys for a model folder on class folders', async () => {
+  it('reports every JSON key of cxr eval for a model folder on class folders', async () => {
     process.env.CXR_BACKEND = 'wasm';
     // An untrained model is enough to check the report's shape and consistency.
     await tf.setBackend('cpu');

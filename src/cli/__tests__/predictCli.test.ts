@@ -8,7 +8,6 @@ import { calibrate } from '../commands/calibrate';
 import { evalCommand } from '../commands/eval';
 import type { CliContext } from '../command';
 import { readCard } from '../../main/models/card';
-import type { ConfidenceCard } from '../../main/confidence/confidenceCard';
 import type { ConfidenceEval } from '../../main/confidence/confidenceEval';
 import type { ImagePrediction } from '../../main/inference/predictor';
 import { SHARED_DATA } from '../../../test/helpers/tempServices';
@@ -45,13 +44,13 @@ describe('cxr calibrate and cxr predict', () => {
   it('calibrate writes temperature, ECE before/after, conformal, OOD and probe numbers into card.json', async () => {
     const out = (await calibrate.run(ctx, { model: modelDir, data: [data], split: 'val', coverage: '0.9', score: 'lac', probe: true }, [])) as { n: number };
     expect(out.n).toBe(42);
-    const card = readCard(modelDir) as ReturnType<typeof readCard> & Required<ConfidenceCard>;
-    expect(card.calibration.temperature).toBeGreaterThan(0);
-    expect(card.calibration.eceAfter).toBeLessThanOrEqual(card.calibration.eceBefore + 1e-9);
-    expect(card.conformal.coverage).toBe(0.9);
-    expect(card.conformal.heldOutFoldCoverage).toHaveLength(5);
-    expect(card.ood.score).toBe('energy');
-    expect(Object.keys(card.probe.perturbations)).toContain('mask-lung-centre');
+    const card = readCard(modelDir);
+    expect(card.calibration!.temperature).toBeGreaterThan(0);
+    expect(card.calibration!.eceAfter).toBeLessThanOrEqual(card.calibration!.eceBefore + 1e-9);
+    expect(card.conformal!.coverage).toBe(0.9);
+    expect(card.conformal!.heldOutFoldCoverage).toHaveLength(5);
+    expect(card.ood!.score).toBe('energy');
+    expect(Object.keys(card.probe!.perturbations)).toContain('mask-lung-centre');
     expect(card.name).toBe('tiny test model');
   });
 

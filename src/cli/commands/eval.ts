@@ -3,7 +3,7 @@ import { listSamplesFrom, type Sample } from '../../main/datasets/dataset';
 import { buildImageCache } from '../../main/datasets/imageCache';
 import { metricsBySource, predictCache, type EvalMetrics } from '../../main/evaluation/evaluate';
 import { initBackend } from '../../main/tfjs/backend';
-import { resolveModel } from '../../main/models/registry';
+import { resolveModel } from '../../main/models/activeModel';
 import { evalConfidence, type ConfidenceEval } from '../../main/confidence/confidenceEval';
 import { flagRates } from '../../main/confidence/operatingThreshold';
 import type { ImageCache } from '../../main/datasets/imageCache';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError, type Command } from '../command';
 import { initBackend } from '../../main/tfjs/backend';
-import { resolveModel } from '../../main/models/registry';
+import { resolveModel } from '../../main/models/activeModel';
 import { Predictor, type ImagePrediction } from '../../main/inference/predictor';
 import { expandInputs, readInputFile } from '../../main/inference/predictInput';
 import { qualityFlags } from '../../main/confidence/quality';

@@ -174,28 +174,14 @@ export const train: Command = {
       epochs: result.history.length,
       bestEpoch: result.card?.bestEpoch ?? null,
       history: result.history,
-      val: m
-        ? {
-            accuracy: m.accuracy,
-            macroF1: m.macro.f1,
-            recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])),
-            ece: m.ece,
-          }
-        : null,
-      valBySource: result.card
-        ? Object.fromEntries(
-            Object.entries(result.card.valMetricsBySource).map(([s, x]) => [
-              s,
-              { accuracy: x.accuracy, macroF1: x.macro.f1 },
-            ]),
-          )
-        : {},
+      val: m ? { accuracy: m.accuracy, macroF1: m.macro.f1, recall: Object.fromEntries(Object.entries(m.perClass).map(([k, c]) => [k, c.recall])), ece: m.ece } : null,
+      valBySource: result.card ? Object.fromEntries(Object.entries(result.card.valMetricsBySource ?? {}).map(([s, x]) => [s, { accuracy: x.accuracy, macroF1: x.macro.f1 }])) : {},
     };
   },
 };
 
 /** The card's shortcut warnings, from what is known about the shared data sets. */
-export function defaultRisks(sources: string[]): string[] {
+function defaultRisks(sources: string[]): string[] {
   const risks = [
     'Validation figures come from the val split, which was used to pick the best epoch: they are optimistic; judge the model on held-out data.',
   ];

@@ -1,8 +1,7 @@
 import type { CliContext } from '../command';
 import { UsageError } from '../command';
-import { trainingService } from '../../main/training/trainingService';
-import { activateVersion, activeModelRef } from '../../main/models/modelVersions';
-import { repredictService } from '../../main/inference/repredict';
+import { activateVersion } from '../../main/models/modelVersions';
+import { activeModelRef } from '../../main/models/activeModel';
 import { trainingConfig, type TrainingProgress } from '../../shared/training';
 
 /** `cxr train --from-catalog` options, beside the ones `cxr train` already has (arch, epochs, seed, …). */
@@ -47,7 +46,7 @@ export async function trainFromCatalog(ctx: CliContext, values: Record<string, u
   const config = parsed.data;
   // Folders on the command line are the CLI's equivalent of the dialog.
   for (const f of config.folders) s.importRoots.add(f);
-  const t = trainingService(s);
+  const t = s.training;
   const ds = t.dataset(config.folders, config.seed);
   ctx.progress(
     `from catalog: ${ds.total} images, ${ds.patients} patients ${JSON.stringify(ds.perClass)}; ` +
@@ -77,7 +76,7 @@ export async function trainFromCatalog(ctx: CliContext, values: Record<string, u
     const result = await done;
     if (result.status === 'completed' && values.activate && result.modelId) {
       await activateVersion(s, result.modelId, 'cli');
-      const r = await repredictService(s).whenDone();
+      const r = await s.repredict.whenDone();
       ctx.progress(`activated ${result.modelId}; re-predicted ${r?.done ?? 0}/${r?.total ?? 0} images`);
     }
     return { ...result, dataset: ds };

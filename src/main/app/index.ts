@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../services/services';
 import { createHandlers } from '../ipc/handlers';
-import { trainingService } from '../training/trainingService';
 import { bindIpc } from './ipc';
 import { allowedPermissions, isTrustedRendererUrl, windowOptions } from './windowOptions';
 
@@ -46,10 +45,12 @@ async function main(): Promise<void> {
   else await win.loadFile(rendererFile);
 
   app.on('window-all-closed', async () => {
-    // A run still training ends as 'failed' now rather than at the next start.
-    await trainingService(services).terminate();
-    services.close();
-    app.quit();
+    // Every worker thread ends; a run still training is recorded 'failed' now rather than at the next start.
+    try {
+      await services.close();
+    } finally {
+      app.quit();
+    }
   });
 }
 

@@ -3,7 +3,7 @@ import { CHANNELS, EVENT_CHANNEL, type EventEnvelope } from '../../shared/contra
 import type { IpcResult } from '../../shared/errors';
 import type { HandlerMap } from '../ipc/handlers';
 import type { Services } from '../services/services';
-import { allowDroppedFolder } from '../access/droppedFolder';
+import { allowDroppedFolder } from '../access/folderAccess';
 
 /** Not part of window.cxr: only the preload's drop hook calls it, with a path from a real File. */
 export const DROP_FOLDER_CHANNEL = 'cxr:drop-folder';

@@ -2,7 +2,7 @@ import type { Catalog } from './openCatalog';
 import { iterateWorklist } from './worklist';
 import { LABELS } from '../../shared/labels';
 import type { WorklistFilters, WorklistSort } from '../../shared/worklist';
-import { parseBands } from './worklist';
+import { currentPrediction } from './predictions';
 
 const BASE_COLUMNS = [
   'image_id',
@@ -27,20 +27,11 @@ const BASE_COLUMNS = [
 const IDENTIFIER_COLUMNS = ['patient_id', 'patient_name'] as const;
 
 /** RFC 4180 quoting; a leading = + - @ is prefixed so that a spreadsheet never runs it as a formula. */
-export function csvField(v: unknown): string {
+function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(6)) : String(v);
   if (/^[=+\-@\t\r]/.test(s) && typeof v !== 'number') s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-interface PredictionExtras {
-  p_covid: number;
-  p_normal: number;
-  p_pneumonia: number;
-  band_json: string;
-  conformal_set: string;
-  model_id: string;
 }
 
 /** The worklist view as CSV. Patient names and IDs appear only when asked for. */
@@ -50,15 +41,9 @@ export function worklistCsv(
 ): { csv: string; rowCount: number } {
   const columns = opts.includeIdentifiers ? [...IDENTIFIER_COLUMNS, ...BASE_COLUMNS] : [...BASE_COLUMNS];
   const lines = [columns.join(',')];
-  const pred = db.prepare(
-    `SELECT pr.p_covid, pr.p_normal, pr.p_pneumonia, pr.band_json, pr.conformal_set, pr.model_id
-     FROM worklist_entries w JOIN predictions pr ON pr.id = w.prediction_id WHERE w.image_id = ?`,
-  );
   let rowCount = 0;
   for (const row of iterateWorklist(db, opts.filters, opts.sort)) {
-    const p = pred.get(row.imageId) as PredictionExtras | undefined;
-    const bands = parseBands(p?.band_json ?? null);
-    const probs = { COVID19: p?.p_covid, NORMAL: p?.p_normal, PNEUMONIA: p?.p_pneumonia };
+    const p = currentPrediction(db, row.imageId);
     const values: Record<string, unknown> = {
       patient_id: row.patientKey,
       patient_name: row.patientName,
@@ -71,8 +56,8 @@ export function worklistCsv(
       exclusion_reason: row.exclusionReason,
       reference_label: row.referenceLabel,
       predicted: row.predicted,
-      conformal_set: p ? (JSON.parse(p.conformal_set) as string[]).join('|') : null,
-      model_id: p?.model_id,
+      conformal_set: p ? p.conformalSet.join('|') : null,
+      model_id: p?.modelId,
       quality: row.quality.join('|'),
       warnings: row.warnings.join('|'),
       review_label: row.review?.label,
@@ -82,9 +67,9 @@ export function worklistCsv(
     };
     for (const l of LABELS) {
       const k = `p_${l.toLowerCase()}`;
-      values[k] = probs[l];
-      values[`${k}_lo`] = bands[l]?.lo;
-      values[`${k}_hi`] = bands[l]?.hi;
+      values[k] = p?.probabilities[l];
+      values[`${k}_lo`] = p?.bands[l].lo;
+      values[`${k}_hi`] = p?.bands[l].hi;
     }
     lines.push(columns.map((c) => csvField(values[c])).join(','));
     rowCount++;

@@ -128,7 +128,6 @@ export function importStatements(db: Catalog) {
     },
   };
 }
-export type ImportStatements = ReturnType<typeof importStatements>;
 
 /**
  * Starts an import row. Rows left 'running' by a process that died are closed as failed first:
@@ -157,4 +156,9 @@ export function lastImportSummary(db: Catalog): ImportSummary | null {
   if (!row) return null;
   const parsed = JSON.parse(row.summary_json) as Partial<ImportSummary>;
   return typeof parsed.importId === 'number' ? (parsed as ImportSummary) : null;
+}
+
+/** An import's status as recorded ('running' until it finishes); null for an unknown id. */
+export function importRunStatus(db: Catalog, importId: number): ImportSummary['status'] | 'running' | null {
+  return (db.prepare('SELECT status FROM imports WHERE id = ?').pluck().get(importId) as ImportSummary['status'] | 'running' | undefined) ?? null;
 }

@@ -69,15 +69,3 @@ export function audit(
     entry.detail === undefined ? null : JSON.stringify(entry.detail),
   );
 }
-
-export function getSetting(db: Catalog, key: string): string | undefined {
-  const row = db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
-  return row?.value;
-}
-
-export function setSetting(db: Catalog, key: string, value: string): void {
-  db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(
-    key,
-    value,
-  );
-}

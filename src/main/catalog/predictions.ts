@@ -1,9 +1,10 @@
 /** Predictions in the catalog's `predictions` table: one row per image and model. */
 import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
-import type { PredictionRecord } from '../../shared/predict';
+import type { PredictionDetail } from '../../shared/image';
+import type { Band } from '../../shared/worklist';
+import { modelCard } from './models';
 import type { ImagePrediction } from '../inference/predictor';
-import type { ImageQuality } from '../confidence/quality';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
   db.prepare(
@@ -50,35 +51,73 @@ export interface PredictionRow {
   created_at: string;
 }
 
-export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionRecord | null {
-  const r = db.prepare('SELECT * FROM predictions WHERE image_id = ? AND model_id = ?').get(imageId, modelId) as PredictionRow | undefined;
-  if (!r) return null;
-  const probs = { COVID19: r.p_covid, NORMAL: r.p_normal, PNEUMONIA: r.p_pneumonia } satisfies Record<(typeof LABELS)[number], number>;
+/** A predictions row with its model's name, version and card. */
+type PredictionWithModel = PredictionRow & { model_name: string | null; model_version: string | null; card_json: string | null };
+
+const WITH_MODEL = 'SELECT pr.*, m.name AS model_name, m.version AS model_version, m.card_json FROM predictions pr LEFT JOIN models m ON m.id = pr.model_id';
+
+/** The prediction the worklist and the viewer show for an image: the active model's, else the newest. */
+export function currentPrediction(db: Catalog, imageId: number): PredictionDetail | null {
+  const row = db
+    .prepare(`${WITH_MODEL} WHERE pr.id = (SELECT prediction_id FROM worklist_entries WHERE image_id = ?)`)
+    .get(imageId) as PredictionWithModel | undefined;
+  return row ? toPrediction(row) : null;
+}
+
+/** One model's prediction for an image, or null when it has none. */
+export function readPrediction(db: Catalog, modelId: string, imageId: number): PredictionDetail | null {
+  const row = db.prepare(`${WITH_MODEL} WHERE pr.image_id = ? AND pr.model_id = ?`).get(imageId, modelId) as PredictionWithModel | undefined;
+  return row ? toPrediction(row) : null;
+}
+
+/** A band_json value: each class's band (malformed JSON reads as none). */
+export function parseBands(json: string | null): Partial<Record<Label, Band>> {
+  if (!json) return {};
+  try {
+    return JSON.parse(json) as Partial<Record<Label, Band>>;
+  } catch {
+    return {};
+  }
+}
+
+/** A JSON list of codes; entries may be codes or {code, ...} objects depending on who wrote them. */
+export function parseCodes(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (!Array.isArray(v)) return [];
+    return v.map((x) => (typeof x === 'string' ? x : String((x as { code?: unknown }).code ?? JSON.stringify(x))));
+  } catch {
+    return [];
+  }
+}
+
+/** The one mapping of a predictions row to what the renderer sees. Malformed JSON shows as empty rather than failing the viewer. */
+function toPrediction(p: PredictionWithModel): PredictionDetail {
+  const probabilities: Record<Label, number> = { COVID19: p.p_covid, NORMAL: p.p_normal, PNEUMONIA: p.p_pneumonia };
+  const rawBands = parseBands(p.band_json);
+  // A class without a band is shown as a point: the interval collapses to the estimate.
+  const bands = Object.fromEntries(LABELS.map((l) => [l, rawBands[l] ?? { lo: probabilities[l], hi: probabilities[l] }])) as Record<Label, Band>;
   return {
-    imageId: r.image_id,
-    modelId: r.model_id,
-    predicted: r.predicted,
-    probs,
-    band: JSON.parse(r.band_json) as PredictionRecord['band'],
-    set: JSON.parse(r.conformal_set) as Label[],
-    quality: JSON.parse(r.quality_json) as string[],
-    oodScore: r.ood_score,
-    method: r.method,
-    nSamples: r.n_samples,
-    durationMs: r.duration_ms,
-    createdAt: r.created_at,
+    modelId: p.model_id,
+    modelName: p.model_name ?? p.model_id,
+    modelVersion: p.model_version ?? '',
+    predicted: p.predicted,
+    probabilities,
+    bands,
+    conformalSet: parseCodes(p.conformal_set).filter((l): l is Label => (LABELS as readonly string[]).includes(l)),
+    conformalCoverage: p.card_json === null ? null : (modelCard({ id: p.model_id, card_json: p.card_json }).conformal?.coverage ?? null),
+    quality: parseCodes(p.quality_json),
+    oodScore: p.ood_score,
+    method: p.method,
+    nSamples: p.n_samples,
+    at: p.created_at,
   };
 }
 
-/** The screening fields of catalog images, by id (missing ids are absent from the map). */
-export function readImageQualities(db: Catalog, ids: readonly number[]): Map<number, ImageQuality> {
-  const out = new Map<number, ImageQuality>();
-  const stmt = db.prepare('SELECT id, status, exclusion_reason, warnings FROM images WHERE id = ?');
-  for (const id of ids) {
-    const r = stmt.get(id) as { id: number; status: 'eligible' | 'excluded'; exclusion_reason: string | null; warnings: string } | undefined;
-    if (r) out.set(id, { status: r.status, exclusionReason: r.exclusion_reason, warnings: JSON.parse(r.warnings || '[]') as string[] });
-  }
-  return out;
+/** Images this model has a prediction for. */
+export function predictedImageIds(db: Catalog, modelId: string): number[] {
+  return db.prepare('SELECT image_id FROM predictions WHERE model_id = ?').pluck().all(modelId) as number[];
 }
 
 /** Eligible images without a prediction by this model. */

@@ -1,9 +1,8 @@
-import { audit, getSetting, type Catalog } from './openCatalog';
+import { audit, type Catalog } from './openCatalog';
+import { getSetting, REVIEWER_SETTING } from './settings';
 import { CxrError } from '../../shared/errors';
 import type { Label } from '../../shared/labels';
 import type { ReviewRecord } from '../../shared/review';
-
-export const REVIEWER_SETTING = 'reviewer_name';
 
 interface RawReview {
   id: number;

@@ -96,6 +96,11 @@ function toRecord(r: RunRow): TrainingRunRecord {
   };
 }
 
+/** Runs recorded as running (by this or any process). */
+export function runningRunIds(db: Catalog): number[] {
+  return db.prepare(`SELECT id FROM training_runs WHERE status = 'running'`).pluck().all() as number[];
+}
+
 export function getRun(db: Catalog, id: number): TrainingRunRecord | null {
   const r = db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as RunRow | undefined;
   return r ? toRecord(r) : null;

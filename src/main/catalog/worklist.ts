@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Catalog } from './openCatalog';
-import { getSetting } from './openCatalog';
+import { operatingThreshold } from './settings';
+import { parseBands, parseCodes } from './predictions';
 import type { Label } from '../../shared/labels';
 import type {
-  Band,
   WorklistCounts,
   WorklistFilters,
   WorklistPage,
@@ -11,44 +11,13 @@ import type {
   WorklistSort,
 } from '../../shared/worklist';
 
-/** Used when neither Settings nor the active model's card gives an operating threshold. */
-export const DEFAULT_THRESHOLD = 0.5;
-export const THRESHOLD_SETTING = 'operating_threshold';
-
-/** The threshold Settings holds, else the one in the active model's card, else the default. */
-export function operatingThreshold(db: Catalog): { value: number; source: 'settings' | 'model card' | 'default' } {
-  const set = Number(getSetting(db, THRESHOLD_SETTING));
-  if (getSetting(db, THRESHOLD_SETTING) !== undefined && Number.isFinite(set)) return { value: set, source: 'settings' };
-  const row = db.prepare('SELECT card_json FROM models WHERE is_active = 1').get() as { card_json: string } | undefined;
-  const fromCard = row ? thresholdInCard(row.card_json) : undefined;
-  if (fromCard !== undefined) return { value: fromCard, source: 'model card' };
-  return { value: DEFAULT_THRESHOLD, source: 'default' };
-}
-
-// The model issue owns the card's shape; accept the spellings a card is likely to use.
-function thresholdInCard(json: string): number | undefined {
-  try {
-    const card = JSON.parse(json) as Record<string, unknown>;
-    const candidates = [
-      card.operatingThreshold,
-      card.operating_threshold,
-      (card.thresholds as Record<string, unknown> | undefined)?.COVID19,
-      (card.operatingPoint as Record<string, unknown> | undefined)?.threshold,
-    ];
-    const t = candidates.find((c): c is number => typeof c === 'number' && c >= 0 && c <= 1);
-    return t;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Where {
   sql: string;
   params: Record<string, unknown>;
 }
 
 /** Builds the WHERE clause over worklist_entries (alias w); every filter is an indexed column or a bounded scan. */
-export function whereFor(filters: WorklistFilters, threshold: number): Where {
+function whereFor(filters: WorklistFilters, threshold: number): Where {
   const parts: string[] = [];
   const params: Record<string, unknown> = {};
   if (filters.flagged) {
@@ -85,7 +54,7 @@ export function whereFor(filters: WorklistFilters, threshold: number): Where {
 }
 
 /** ORDER BY for a sort; image_id breaks ties so that pages never overlap. */
-export function orderFor(sort: WorklistSort): string {
+function orderFor(sort: WorklistSort): string {
   const dir = sort.dir === 'asc' ? 'ASC' : 'DESC';
   switch (sort.key) {
     case 'priority':
@@ -140,27 +109,6 @@ const ROW_SELECT = `
   LEFT JOIN predictions pr ON pr.id = w.prediction_id
   LEFT JOIN reviews r ON r.id = w.review_id`;
 
-function parseList(json: string | null): string[] {
-  if (!json) return [];
-  try {
-    const v = JSON.parse(json) as unknown;
-    if (!Array.isArray(v)) return [];
-    // Quality entries may be codes or {code, ...} objects depending on who wrote them.
-    return v.map((x) => (typeof x === 'string' ? x : String((x as { code?: unknown }).code ?? JSON.stringify(x))));
-  } catch {
-    return [];
-  }
-}
-
-export function parseBands(json: string | null): Partial<Record<Label, Band>> {
-  if (!json) return {};
-  try {
-    return JSON.parse(json) as Partial<Record<Label, Band>>;
-  } catch {
-    return {};
-  }
-}
-
 function toRow(r: RawRow): WorklistRow {
   const band = parseBands(r.band_json).COVID19;
   return {
@@ -174,12 +122,12 @@ function toRow(r: RawRow): WorklistRow {
     fileName: path.basename(r.source_path),
     status: r.status,
     exclusionReason: r.exclusion_reason,
-    warnings: parseList(r.warnings),
+    warnings: parseCodes(r.warnings),
     referenceLabel: r.reference_label,
     predicted: r.predicted,
     pCovid: r.p_covid,
     covidBand: band && typeof band.lo === 'number' && typeof band.hi === 'number' ? { lo: band.lo, hi: band.hi } : null,
-    quality: parseList(r.quality_json),
+    quality: parseCodes(r.quality_json),
     review: r.review_label
       ? {
           label: r.review_label,

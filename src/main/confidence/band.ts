@@ -19,18 +19,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from '../models/forwardPass';
 import { seededRandom } from '../training/seededRandom';
+import type { Band } from '../../shared/worklist';
 
 export type BandMethod = 'mc-dropout' | 'tta' | 'mc-dropout+tta';
-
-export interface ClassBand {
-  lo: number;
-  hi: number;
-}
 
 export class BandError extends Error {
   override name = 'BandError';
   constructor(reason: string) {
-    super(`band.ts: ${reason}`);
+    super(`confidence band: ${reason}`);
   }
 }
 
@@ -48,7 +44,7 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Per class: the central `level` interval of the samples, widened to hold the point estimate. */
-export function percentileBand(samples: readonly ArrayLike<number>[], point: ArrayLike<number>, level = 0.95): ClassBand[] {
+export function percentileBand(samples: readonly ArrayLike<number>[], point: ArrayLike<number>, level = 0.95): Band[] {
   if (samples.length === 0) throw new BandError('no samples to take a band from');
   const a = (1 - level) / 2;
   return Array.from({ length: point.length }, (_, k) => {
@@ -122,7 +118,7 @@ export async function sampleProbabilities(
 }
 
 /** The band of image `i` of a sampled batch. */
-export function bandOf(samples: BandSamples, i: number, point: ArrayLike<number>, level = 0.95): ClassBand[] {
+export function bandOf(samples: BandSamples, i: number, point: ArrayLike<number>, level = 0.95): Band[] {
   const [s, b, k] = samples.shape;
   const rows = Array.from({ length: s }, (_, j) => samples.data.subarray((j * b + i) * k, (j * b + i + 1) * k));
   return percentileBand(rows, point, level);

@@ -9,9 +9,8 @@ import { expectedCalibrationError } from './ece';
 import { calibrateConformal, classCoverage, empiricalCoverage, type ConformalScore } from './conformal';
 import { calibrateOod, oodScore } from './ood';
 import { readCard, writeCard, type ModelCard } from '../models/card';
-import type { ConfidenceCard, ConformalCard, TemperatureCalibration } from './confidenceCard';
+import type { ConfidenceCard, ConformalCard, OodCalibration, TemperatureCalibration } from '../models/card';
 import type { Predictor } from '../inference/predictor';
-import type { OodCalibration } from './ood';
 
 export interface ValScores {
   logits: number[][];
@@ -102,10 +101,7 @@ export function calibrateFromScores(val: ValScores, opts: CalibrateOptions): Req
 }
 
 /** Merges confidence parts into a model folder's card.json (other fields untouched). */
-export function writeConfidenceToCard(dir: string, parts: ConfidenceCard & Partial<Pick<ModelCard, 'operatingPoint'>>): void {
-  const card = readCard(dir);
-  const merged = { ...card, ...parts } as typeof card;
-  // JSON cannot hold Infinity; confidenceCard.ts reads null back as Infinity.
-  if (merged.conformal && (merged.conformal as ConformalCard).qhat === Infinity) (merged.conformal as { qhat: number | null }).qhat = null;
-  writeCard(dir, merged);
+export function writeConfidenceToCard(dir: string, parts: ConfidenceCard & Pick<Partial<ModelCard>, 'operatingPoint'>): void {
+  // JSON has no Infinity: a qhat of Infinity is written as null, which the card schema reads back as Infinity.
+  writeCard(dir, { ...readCard(dir), ...parts });
 }

@@ -14,7 +14,8 @@ import { empiricalCoverage } from './conformal';
 import { isOod, oodScore } from './ood';
 import { softmaxT } from './temperature';
 import { grayToInput } from '../models/preprocess';
-import { runProbe, type ProbeReport } from '../evaluation/probe';
+import { runProbe } from '../evaluation/probe';
+import type { ProbeReport } from '../models/card';
 import type { ImageCache } from '../datasets/imageCache';
 
 export interface ConfidenceEval {

@@ -14,34 +14,20 @@
  * each class reaches its coverage, not just the average: with one qhat, the rare and hard class
  * (COVID-19 here) can be under-covered while the common ones make up the mean.
  */
+import type { ConformalCalibration } from '../models/card';
 
-export type ConformalScore = 'lac' | 'aps';
-
-export interface ConformalCalibration {
-  score: ConformalScore;
-  /** Nominal coverage, e.g. 0.9. */
-  coverage: number;
-  /** The calibrated threshold on the score (Infinity: every set is all classes). */
-  qhat: number;
-  /** Number of val images it was calibrated on. */
-  n: number;
-  /**
-   * Class-conditional thresholds by class index (Infinity: that class is in every set, too few
-   * val images of it to calibrate), and the val images of each class they came from.
-   */
-  classQhat?: number[];
-  classN?: number[];
-}
+export type { ConformalCalibration };
+export type ConformalScore = ConformalCalibration['score'];
 
 export class ConformalError extends Error {
   override name = 'ConformalError';
   constructor(reason: string) {
-    super(reason);
+    super(`conformal calibration: ${reason}`);
   }
 }
 
 /** The nonconformity of class y for one image's (calibrated) probabilities. */
-export function conformalScore(probs: ArrayLike<number>, y: number, score: ConformalScore): number {
+function conformalScore(probs: ArrayLike<number>, y: number, score: ConformalScore): number {
   const py = probs[y]!;
   if (score === 'lac') return 1 - py;
   // APS: mass of every class at least as probable as y (ties count in, so the score is deterministic).

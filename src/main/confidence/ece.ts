@@ -32,7 +32,7 @@ export function expectedCalibrationError(
   labels: readonly number[],
   nBins = 15,
 ): CalibrationError {
-  if (probs.length !== labels.length) throw new Error(`ece.ts: ${probs.length} probability rows but ${labels.length} labels`);
+  if (probs.length !== labels.length) throw new Error(`ECE: ${probs.length} probability rows but ${labels.length} labels`);
   const count = new Array<number>(nBins).fill(0);
   const correct = new Array<number>(nBins).fill(0);
   const conf = new Array<number>(nBins).fill(0);

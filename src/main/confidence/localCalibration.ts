@@ -1,11 +1,11 @@
 /**
- * Fits a new model's confidence on the local val split with the confidence issue's calibrate.ts:
+ * Fits a new model's confidence on the local val split with calibrate.ts:
  * temperature scaling (NLL), split-conformal sets at 90 % and the energy OOD threshold, as the
  * card's ConfidenceCard fields that the predictor reads.
  */
 import { LABELS } from '../../shared/labels';
 import { calibrateFromScores } from './calibrate';
-import type { ConfidenceCard } from './confidenceCard';
+import type { ConfidenceCard } from '../models/card';
 import { softmaxT } from './temperature';
 
 const K = LABELS.length;

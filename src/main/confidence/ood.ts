@@ -9,18 +9,10 @@
  * images are flagged by design, the price of catching images far from the training data.
  */
 import { logSumExp } from './temperature';
+import type { OodCalibration } from '../models/card';
 
-export type OodScoreKind = 'energy' | 'max-softmax';
-
-export interface OodCalibration {
-  score: OodScoreKind;
-  /** Scores above it are flagged `ood`. */
-  threshold: number;
-  /** The val percentile the threshold sits at (0.99). */
-  percentile: number;
-  /** Number of val images. */
-  n: number;
-}
+export type { OodCalibration };
+export type OodScoreKind = OodCalibration['score'];
 
 export function energyScore(logits: ArrayLike<number>): number {
   return -logSumExp(logits, 1);
@@ -38,8 +30,8 @@ export function oodScore(kind: OodScoreKind, logits: ArrayLike<number>, probs: A
 }
 
 export function calibrateOod(valScores: readonly number[], kind: OodScoreKind, percentile = 0.99): OodCalibration {
-  if (valScores.length === 0) throw new Error('ood.ts: no validation scores to set a threshold on');
-  if (!(percentile > 0 && percentile < 1)) throw new Error(`ood.ts: percentile ${percentile} is not in (0, 1)`);
+  if (valScores.length === 0) throw new Error('OOD threshold: no validation scores to set it on');
+  if (!(percentile > 0 && percentile < 1)) throw new Error(`OOD threshold: percentile ${percentile} is not in (0, 1)`);
   const sorted = [...valScores].sort((a, b) => a - b);
   // The smallest score with at least `percentile` of val at or below it.
   const threshold = sorted[Math.min(sorted.length - 1, Math.ceil(percentile * sorted.length) - 1)]!;

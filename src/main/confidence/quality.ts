@@ -3,7 +3,8 @@
  * import's DICOM reasons, an out-of-distribution score above the val threshold, and any missing
  * calibration all appear as flags.
  */
-import { isOod, type OodCalibration } from './ood';
+import { isOod } from './ood';
+import type { OodCalibration } from '../models/card';
 
 /** The image fields the import records (images.status, exclusion_reason, warnings). */
 export interface ImageQuality {
@@ -12,7 +13,7 @@ export interface ImageQuality {
   warnings: readonly string[];
 }
 
-export const QUALITY_FLAGS = {
+const QUALITY_FLAGS = {
   /** The energy (or max-softmax) score is above the val threshold. */
   ood: 'ood',
   /** The model card has no OOD threshold, so no image could be checked. */

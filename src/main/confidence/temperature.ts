@@ -7,7 +7,7 @@
 export class TemperatureError extends Error {
   override name = 'TemperatureError';
   constructor(reason: string) {
-    super(`temperature.ts: ${reason}`);
+    super(`temperature scaling: ${reason}`);
   }
 }
 
@@ -51,9 +51,14 @@ export interface TemperatureFit {
   n: number;
 }
 
-/** The search range for T: wider than any sane network needs, narrow enough to stay finite. */
-const LOG_T_MIN = Math.log(0.05);
-const LOG_T_MAX = Math.log(50);
+/**
+ * The temperatures a fit may find and a card may apply: wider than any sane network needs, narrow
+ * enough to stay finite (T = 1e-45 would turn every softmax into NaN). Cards are clamped to it
+ * when read (models/card.ts).
+ */
+export const TEMPERATURE_RANGE = [0.05, 20] as const;
+const LOG_T_MIN = Math.log(TEMPERATURE_RANGE[0]);
+const LOG_T_MAX = Math.log(TEMPERATURE_RANGE[1]);
 
 /**
  * Fits T by golden-section search on log T. NLL is convex in 1/T (a log-sum-exp of terms linear

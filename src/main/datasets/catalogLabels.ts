@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Catalog } from '../catalog/openCatalog';
 import { renderingPath } from '../renderings/renderingStore';
 import { listSamples } from './dataset';
+import { labelledImageRows, sourcePaths } from '../catalog/images';
 import type { Label } from '../../shared/labels';
 
 /** One image with the label it trains on. */
@@ -16,45 +17,18 @@ export interface LabelledImage {
   labelSource: 'review' | 'reference' | 'folder';
 }
 
-export class TrainingDataError extends Error {
-  override name = 'TrainingDataError';
-  constructor(where: string, reason: string) {
-    super(`training/trainingData.ts: ${where}: ${reason}`);
-  }
-}
-
-interface Row {
-  id: number;
-  rendering_hash: string;
-  source_path: string;
-  patient_key: string;
-  review_label: Label | null;
-  reference_label: Label | null;
-}
-
 /**
  * Every eligible catalogued image with a label: its latest review, else the reference label its
  * folder import gave it. The rendering (windowed, 8-bit) is what the model reads, the same pixels
  * inference reads, so DICOM and JPEG train alike.
  */
 export function catalogLabels(db: Catalog, dataDir: string): LabelledImage[] {
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.rendering_hash, i.source_path, p.patient_key, i.reference_label,
-              (SELECT r.label FROM reviews r WHERE r.image_id = i.id ORDER BY r.id DESC LIMIT 1) AS review_label
-       FROM images i
-       JOIN series s ON s.id = i.series_id JOIN studies st ON st.id = s.study_id JOIN patients p ON p.id = st.patient_id
-       WHERE i.status = 'eligible' AND i.rendering_hash IS NOT NULL
-         AND (i.reference_label IS NOT NULL OR EXISTS (SELECT 1 FROM reviews r WHERE r.image_id = i.id))
-       ORDER BY i.id`,
-    )
-    .all() as Row[];
-  return rows.map((r) => ({
+  return labelledImageRows(db).map((r) => ({
     imageId: r.id,
-    file: renderingPath(dataDir, r.rendering_hash),
-    label: (r.review_label ?? r.reference_label)!,
-    patientKey: `catalog:${r.patient_key}`,
-    labelSource: r.review_label ? 'review' : 'reference',
+    file: renderingPath(dataDir, r.renderingHash),
+    label: (r.reviewLabel ?? r.referenceLabel)!,
+    patientKey: `catalog:${r.patientKey}`,
+    labelSource: r.reviewLabel ? 'review' : 'reference',
   }));
 }
 
@@ -63,7 +37,7 @@ export function catalogLabels(db: Catalog, dataDir: string): LabelledImage[] {
  * already holds is skipped: the catalog's label (a review may have corrected it) wins. Without
  * patient metadata, each file stem is its own patient.
  */
-export function folderLabels(folders: readonly string[], catalogSourcePaths: ReadonlySet<string>): LabelledImage[] {
+function folderLabels(folders: readonly string[], catalogSourcePaths: ReadonlySet<string>): LabelledImage[] {
   const out: LabelledImage[] = [];
   for (const folder of folders) {
     for (const s of listSamples(folder)) {
@@ -87,8 +61,6 @@ export function collectTrainingImages(
 ): LabelledImage[] {
   const fromCatalog = catalogLabels(services.catalog, services.dataDir);
   if (folders.length === 0) return fromCatalog;
-  const paths = new Set(
-    (services.catalog.prepare('SELECT source_path FROM images').all() as { source_path: string }[]).map((r) => path.resolve(r.source_path)),
-  );
+  const paths = new Set(sourcePaths(services.catalog).map((p) => path.resolve(p)));
   return [...fromCatalog, ...folderLabels(folders, paths)];
 }

@@ -6,11 +6,11 @@ import type { LabelledImage } from './catalogLabels';
 export type Splits = Record<SplitName, LabelledImage[]>;
 
 /** Shares of images per split; the rest of the patients go to train. */
-export const SPLIT_FRACTIONS: Record<SplitName, number> = { train: 0.7, val: 0.15, test: 0.15 };
+const SPLIT_FRACTIONS: Record<SplitName, number> = { train: 0.7, val: 0.15, test: 0.15 };
 
 const emptyCounts = (): ClassCounts => ({ COVID19: 0, NORMAL: 0, PNEUMONIA: 0 });
 
-export function countClasses(images: readonly { label: Label }[]): ClassCounts {
+function countClasses(images: readonly { label: Label }[]): ClassCounts {
   const c = emptyCounts();
   for (const i of images) c[i.label]++;
   return c;

@@ -62,7 +62,7 @@ const safeDiv = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 /** All metrics from an n×3 probability matrix (LABELS order) and the true class indices. */
 export function computeMetrics(probs: Float32Array, labels: ArrayLike<number>): EvalMetrics {
   const n = labels.length;
-  if (probs.length !== n * K) throw new Error(`model/evaluate.ts: ${probs.length} probabilities for ${n} labels`);
+  if (probs.length !== n * K) throw new Error(`metrics: ${probs.length} probabilities for ${n} labels`);
   const confusion = LABELS.map(() => LABELS.map(() => 0));
   const pred = new Uint8Array(n);
   let correct = 0;

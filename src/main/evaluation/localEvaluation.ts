@@ -11,7 +11,7 @@ const K = LABELS.length;
 
 /**
  * Raw logits and calibrated probabilities (the card's temperature) for every cached image, in
- * batches, through the confidence issue's predictor: the same numbers the app would show.
+ * batches, through the predictor (inference/predictor.ts): the same numbers the app would show.
  */
 export async function scoreCache(
   model: tf.LayersModel,
@@ -19,7 +19,7 @@ export async function scoreCache(
   cache: ImageCache,
   batchSize = 32,
 ): Promise<{ logits: Float32Array; raw: Float32Array; calibrated: Float32Array }> {
-  if (cache.size !== card.inputSize) throw new Error(`training/localEvaluation.ts: cache at ${cache.size}px, model wants ${card.inputSize}px`);
+  if (cache.size !== card.inputSize) throw new Error(`scoring images: the image cache is at ${cache.size} px, model ${card.id} wants ${card.inputSize} px`);
   const predictor = new Predictor(model, card, { nSamples: 2 });
   const px = cache.size * cache.size;
   const logits = new Float32Array(cache.count * K);

@@ -15,27 +15,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
 import type { Predictor } from '../inference/predictor';
+import type { PerturbationResult, ProbeReport } from '../models/card';
 
-export interface PerturbationResult {
-  description: string;
-  /** Fraction of images whose predicted class changes. */
-  flipRate: number;
-  /** Fraction of images not predicted COVID-19 before and predicted COVID-19 after. */
-  flipToCovidRate: number;
-  /** Mean change in calibrated p(COVID-19). */
-  meanDeltaPCovid: number;
-  /** Flip rate among images of each true class (when labels are given). */
-  flipRateByClass?: Partial<Record<Label, number>>;
-}
-
-export interface ProbeReport {
-  n: number;
-  data: string;
-  perturbations: Record<string, PerturbationResult>;
-  /** flipRate(mask-lung-centre) - flipRate(mask-borders): positive means the lungs matter more. */
-  lungCentreMinusBorders: number;
-  date: string;
-}
+export type { PerturbationResult, ProbeReport };
 
 type Perturb = (x: tf.Tensor4D) => tf.Tensor4D;
 
@@ -70,7 +52,7 @@ function textPattern(s: number): tf.Tensor4D {
   return tf.tensor4d(m, [1, s, s, 1]);
 }
 
-export const PERTURBATIONS: Record<string, { description: string; make: (s: number) => Perturb }> = {
+const PERTURBATIONS: Record<string, { description: string; make: (s: number) => Perturb }> = {
   'mask-lung-centre': {
     description: 'the central box over both lung fields (x 20–80 %, y 25–75 %) set to the image mean',
     make: (s) => {

@@ -28,7 +28,7 @@ export interface Heatmap {
 export class GradCamError extends Error {
   override name = 'GradCamError';
   constructor(reason: string) {
-    super(`gradCam.ts: ${reason}`);
+    super(`Grad-CAM: ${reason}`);
   }
 }
 

@@ -20,7 +20,7 @@ function jet(v: number): [number, number, number] {
 
 export async function renderHeatmapPng(gray: GrayImage, heatmap: Heatmap, opts: { alpha?: number } = {}): Promise<Buffer> {
   const { width, height } = gray;
-  if (gray.data.length !== width * height) throw new Error(`gradCamOverlay.ts: gray image has ${gray.data.length} bytes for ${width}×${height}`);
+  if (gray.data.length !== width * height) throw new Error(`heatmap overlay: the gray image has ${gray.data.length} bytes for ${width}×${height}`);
   const [h, w] = heatmap.shape;
   const alpha = opts.alpha ?? 0.55;
   const heat8 = Buffer.from(Uint8Array.from(heatmap.data, (v) => Math.round(255 * Math.min(1, Math.max(0, v)))));

@@ -6,20 +6,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openCatalog } from '../catalog/openCatalog';
 import { readRendering } from '../renderings/renderingStore';
+import { renderingHashOf } from '../catalog/images';
 import { initBackend } from '../tfjs/backend';
 import { loadModel } from '../models/registry';
 import { Predictor } from './predictor';
 import { predictCatalogImages } from './predictRun';
-import type { PredictHostReply, PredictHostRequest } from './protocol';
+import type { InferenceReply, InferenceRequest } from './protocol';
 
 const { catalogPath, dataDir } = workerData as { catalogPath: string; dataDir: string };
 const port = parentPort!;
-const post = (m: PredictHostReply) => port.postMessage(m);
+const post = (m: InferenceReply) => port.postMessage(m);
 const catalog = openCatalog(catalogPath, { readonly: true });
 const cancelled = new Set<number>();
 let current: { dir: string; predictor: Promise<Predictor> } | null = null;
 
-function predictorFor(dir: string, nSamples?: number): Promise<Predictor> {
+function predictorFor(dir: string): Promise<Predictor> {
   if (current?.dir !== dir) {
     const old = current;
     current = {
@@ -28,7 +29,7 @@ function predictorFor(dir: string, nSamples?: number): Promise<Predictor> {
         await initBackend();
         (await old?.predictor.catch(() => null))?.model.dispose();
         const { model, card } = await loadModel(dir);
-        return new Predictor(model, card, { nSamples });
+        return new Predictor(model, card);
       })(),
     };
   }
@@ -38,27 +39,28 @@ function predictorFor(dir: string, nSamples?: number): Promise<Predictor> {
 // Requests run one after another: tfjs in one thread is one queue anyway.
 let queue: Promise<void> = Promise.resolve();
 
-async function handle(m: PredictHostRequest): Promise<void> {
+async function handle(m: InferenceRequest): Promise<void> {
   try {
     if (m.type === 'predict') {
       const predictor = await predictorFor(m.modelDir);
       const r = await predictCatalogImages({ catalog, dataDir }, predictor, m.imageIds, {
         onBatch: (items) => post({ type: 'batch', id: m.id, items }),
         cancelled: () => cancelled.has(m.id),
+        nSamples: m.nSamples,
       });
       cancelled.delete(m.id);
       post({ type: 'done', id: m.id, cancelled: r.cancelled });
     } else if (m.type === 'heatmap') {
       const predictor = await predictorFor(m.modelDir);
-      const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering({ catalog, dataDir }, m.imageId)));
-      port.postMessage({ type: 'heatmap', id: m.id, data: heatmap.data, shape: heatmap.shape, layer: heatmap.layer, classIndex } satisfies PredictHostReply, [heatmap.data.buffer as ArrayBuffer]);
+      const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering(dataDir, renderingHashOf(catalog, m.imageId))));
+      port.postMessage({ type: 'heatmap', id: m.id, data: heatmap.data, shape: heatmap.shape, layer: heatmap.layer, classIndex } satisfies InferenceReply, [heatmap.data.buffer as ArrayBuffer]);
     }
   } catch (err) {
     post({ type: 'failed', id: m.id, message: err instanceof Error ? err.message : String(err) });
   }
 }
 
-port.on('message', (m: PredictHostRequest) => {
+port.on('message', (m: InferenceRequest) => {
   // A cancel must not wait behind the run it cancels.
   if (m.type === 'cancel') cancelled.add(m.target);
   else queue = queue.then(() => handle(m));

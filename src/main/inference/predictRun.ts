@@ -6,7 +6,7 @@
 import type { Catalog } from '../catalog/openCatalog';
 import { readRendering } from '../renderings/renderingStore';
 import type { ImagePrediction, Predictor } from './predictor';
-import { readImageQualities } from '../catalog/predictions';
+import { readImageQualities, renderingHashOf } from '../catalog/images';
 
 export type RunItem = { imageId: number; prediction: ImagePrediction } | { imageId: number; error: string };
 
@@ -14,7 +14,7 @@ export async function predictCatalogImages(
   ctx: { catalog: Catalog; dataDir: string },
   predictor: Predictor,
   imageIds: readonly number[],
-  hooks: { onBatch(items: RunItem[]): void; cancelled(): boolean; batchSize?: number },
+  hooks: { onBatch(items: RunItem[]): void; cancelled(): boolean; batchSize?: number; nSamples?: number },
 ): Promise<{ cancelled: boolean }> {
   const bs = hooks.batchSize ?? 16;
   const qualities = readImageQualities(ctx.catalog, imageIds);
@@ -29,7 +29,7 @@ export async function predictCatalogImages(
       else if (q.status !== 'eligible') items.push({ imageId: id, error: `excluded: ${q.exclusionReason ?? 'not eligible'}` });
       else {
         try {
-          ready.push({ id, input: await predictor.input(await readRendering(ctx, id)) });
+          ready.push({ id, input: await predictor.input(await readRendering(ctx.dataDir, renderingHashOf(ctx.catalog, id))) });
         } catch (err) {
           items.push({ imageId: id, error: err instanceof Error ? err.message : String(err) });
         }
@@ -39,6 +39,7 @@ export async function predictCatalogImages(
       const preds = await predictor.predict(
         ready.map((r) => r.input),
         ready.map((r) => qualities.get(r.id)!),
+        hooks.nSamples,
       );
       ready.forEach((r, i) => items.push({ imageId: r.id, prediction: preds[i]! }));
     }

@@ -7,11 +7,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, type Label } from '../../shared/labels';
 import { ModelGraph, type Values } from '../models/forwardPass';
-import { bandOf, defaultBandMethod, sampleProbabilities, type BandMethod, type ClassBand } from '../confidence/band';
+import { bandOf, defaultBandMethod, sampleProbabilities, type BandMethod } from '../confidence/band';
+import type { Band } from '../../shared/worklist';
 import { predictionSet } from '../confidence/conformal';
 import { oodScore } from '../confidence/ood';
 import { qualityFlags, type ImageQuality } from '../confidence/quality';
-import { confidenceOf, type ConfidenceCard } from '../confidence/confidenceCard';
+import type { ConfidenceCard, ModelCard } from '../models/card';
 import { grayToInput, resizeGray, type GrayImage, type PreprocessSpec } from '../models/preprocess';
 import { gradCam, type Heatmap } from '../explain/gradCam';
 
@@ -19,7 +20,7 @@ export interface ImagePrediction {
   predicted: Label;
   /** Calibrated probabilities. */
   probs: Record<Label, number>;
-  band: Record<Label, ClassBand>;
+  band: Record<Label, Band>;
   /** The conformal set, most probable first. */
   set: Label[];
   quality: string[];
@@ -45,11 +46,11 @@ export class Predictor {
 
   constructor(
     readonly model: tf.LayersModel,
-    card: { inputSize: number; channels: 1 | 3 } & Record<string, unknown>,
+    card: Pick<ModelCard, 'inputSize' | 'channels'> & ConfidenceCard,
     opts: PredictorOptions = {},
   ) {
     this.graph = new ModelGraph(model);
-    this.confidence = confidenceOf(card);
+    this.confidence = { calibration: card.calibration, conformal: card.conformal, ood: card.ood, probe: card.probe };
     this.temperature = this.confidence.calibration?.temperature ?? 1;
     this.method = opts.method ?? defaultBandMethod(this.graph);
     this.nSamples = opts.nSamples ?? 30;
@@ -84,8 +85,8 @@ export class Predictor {
     return out;
   }
 
-  /** Full predictions for preprocessed inputs, with the DICOM quality of each (null for none). */
-  async predict(inputs: readonly Float32Array[], qualities: readonly (ImageQuality | null)[]): Promise<ImagePrediction[]> {
+  /** Full predictions for preprocessed inputs, with the DICOM quality of each (null for none); `nSamples` per band overrides the predictor's. */
+  async predict(inputs: readonly Float32Array[], qualities: readonly (ImageQuality | null)[], nSamples = this.nSamples): Promise<ImagePrediction[]> {
     const t0 = performance.now();
     const k = LABELS.length;
     const x = this.batch(inputs);
@@ -95,7 +96,7 @@ export class Predictor {
     try {
       const base = this.graph.forward(x);
       const { logits, raw, calibrated } = await this.scores(x, base);
-      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples: this.nSamples, temperature: this.temperature, base });
+      const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples, temperature: this.temperature, base });
       const per = (performance.now() - t0) / inputs.length;
       const kind = this.confidence.ood?.score ?? (this.graph.hasTrueLogits ? 'energy' : 'max-softmax');
       return inputs.map((_, i) => {
@@ -108,7 +109,7 @@ export class Predictor {
         return {
           predicted: LABELS[top]!,
           probs: Object.fromEntries(LABELS.map((l, j) => [l, p[j]!])) as Record<Label, number>,
-          band: Object.fromEntries(LABELS.map((l, j) => [l, band[j]!])) as Record<Label, ClassBand>,
+          band: Object.fromEntries(LABELS.map((l, j) => [l, band[j]!])) as Record<Label, Band>,
           set: set.map((j) => LABELS[j]!),
           quality: qualityFlags(qualities[i] ?? null, { score, cal: this.confidence.ood ?? null }, {
             calibrated: Boolean(this.confidence.calibration),
@@ -116,7 +117,7 @@ export class Predictor {
           }),
           oodScore: score,
           method: samples.method,
-          nSamples: this.nSamples,
+          nSamples,
           durationMs: per,
         };
       });

@@ -1,12 +1,12 @@
-/** Messages between main (predictHost.ts) and the inference worker (predictWorker.ts). */
+/** Messages between main (inferenceHost.ts) and the inference worker (inference.worker.ts). */
 import type { RunItem } from './predictRun';
 
-export type PredictHostRequest =
-  | { type: 'predict'; id: number; modelDir: string; imageIds: number[] }
+export type InferenceRequest =
+  | { type: 'predict'; id: number; modelDir: string; imageIds: number[]; nSamples?: number }
   | { type: 'heatmap'; id: number; modelDir: string; imageId: number }
   | { type: 'cancel'; id: number; target: number };
 
-export type PredictHostReply =
+export type InferenceReply =
   | { type: 'batch'; id: number; items: RunItem[] }
   | { type: 'done'; id: number; cancelled: boolean }
   | { type: 'heatmap'; id: number; data: Float32Array; shape: [number, number]; layer: string; classIndex: number }

@@ -1,19 +1,21 @@
 import { CxrError } from '../../shared/errors';
 import type { RepredictProgress } from '../../shared/models';
-import { cancelPredictJob, runPredictJob } from './predictJob';
 import type { Services } from '../services/services';
+import type { LongLived, ServiceRegistration } from '../services/serviceRegistry';
 
 /** How long an activation waits for a prediction run it cancelled to stop. */
 const BUSY_WAIT_MS = 60_000;
 
 /**
- * Re-predicts the catalog after an activation, in the background, through the confidence issue's
- * prediction job (worker thread, `predictions` rows under the active model's id; images the model
- * already predicted keep their rows, and other models' rows stay, so old predictions remain
- * attributable). Its `predict.progress` events are relayed as `models.repredictProgress` with a
- * status. A newer activation cancels the run in flight.
+ * Re-predicts the catalog after an activation, in the background, through the prediction job
+ * (worker thread, `predictions` rows under the active model's id; images the model already
+ * predicted keep their rows, and other models' rows stay, so old predictions remain attributable).
+ * Its `predict.progress` events are relayed as `models.repredictProgress` with a status. A newer
+ * activation cancels the run in flight.
  */
-export class RepredictService {
+export class RepredictService implements LongLived {
+  static readonly REGISTRATION: ServiceRegistration<'repredict', RepredictService> = { name: 'repredict', create: (s) => new RepredictService(s) };
+
   private current: { progress: RepredictProgress; done: Promise<RepredictProgress> } | null = null;
   private last: RepredictProgress | null = null;
   private generation = 0;
@@ -33,7 +35,7 @@ export class RepredictService {
     const c = this.current;
     if (!c) return;
     this.generation++;
-    cancelPredictJob(this.s);
+    this.s.predictions.cancel();
     await Promise.race([c.done, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
@@ -66,14 +68,14 @@ export class RepredictService {
         for (;;) {
           if (gen !== this.generation) return finish('cancelled');
           try {
-            const summary = await runPredictJob(this.s, {});
+            const summary = await this.s.predictions.run({});
             progress.total = summary.total;
             progress.done = summary.predicted + summary.skipped.length;
             return finish(summary.cancelled || gen !== this.generation ? 'cancelled' : 'completed');
           } catch (err) {
             // A prediction run (an import's, or the previous model's) is still stopping: wait for it.
             if (err instanceof CxrError && err.code === 'BUSY' && Date.now() - t0 < BUSY_WAIT_MS) {
-              cancelPredictJob(this.s);
+              this.s.predictions.cancel();
               await new Promise((r) => setTimeout(r, 100));
               continue;
             }
@@ -88,14 +90,9 @@ export class RepredictService {
     emit();
     return { ...progress };
   }
-}
 
-const instances = new WeakMap<Services, RepredictService>();
-export function repredictService(s: Services): RepredictService {
-  let r = instances.get(s);
-  if (!r) {
-    r = new RepredictService(s);
-    instances.set(s, r);
+  /** Cancels the run in flight and waits briefly for it to stop. */
+  async close(): Promise<void> {
+    await this.cancel(1_000);
   }
-  return r;
 }

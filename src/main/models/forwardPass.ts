@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 export class ForwardPassError extends Error {
   override name = 'ForwardPassError';
   constructor(reason: string) {
-    super(`forwardPass.ts: ${reason}`);
+    super(`forward pass: ${reason}`);
   }
 }
 

@@ -9,12 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 export class ModelFilesError extends Error {
   override name = 'ModelFilesError';
   constructor(dir: string, reason: string) {
-    super(`model/modelFiles.ts: ${dir}: ${reason}`);
+    super(`model folder ${dir}: ${reason}`);
   }
 }
 
 export const MODEL_JSON = 'model.json';
-export const WEIGHTS_BIN = 'weights.bin';
+const WEIGHTS_BIN = 'weights.bin';
 
 export function folderIO(dir: string): tf.io.IOHandler {
   return {

@@ -21,7 +21,7 @@ export const PREPROCESSING_DESCRIPTION =
 export class PreprocessError extends Error {
   override name = 'PreprocessError';
   constructor(source: string, reason: string) {
-    super(`model/preprocess.ts: ${source}: ${reason}`);
+    super(`${source}: ${reason}`);
   }
 }
 

@@ -2,25 +2,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { Catalog } from '../catalog/openCatalog';
 import type { GrayImage } from '../imaging/pixel/renderFrame';
 
 /** The normalised rendering's longest side, and the thumbnail's. */
 export const RENDERING_MAX_SIDE = 1024;
-export const THUMBNAIL_MAX_SIDE = 256;
+const THUMBNAIL_MAX_SIDE = 256;
 
 export const renderingPath = (dataDir: string, hash: string): string => path.join(dataDir, 'renderings', `${hash}.png`);
 export const thumbnailPath = (dataDir: string, hash: string): string => path.join(dataDir, 'thumbnails', `${hash}.png`);
-
-export class RenderingError extends Error {
-  constructor(
-    readonly imageId: number,
-    message: string,
-  ) {
-    super(`image ${imageId}: ${message}`);
-    this.name = 'RenderingError';
-  }
-}
 
 /** Gray in, gray out: without toColourspace sharp widens one-channel input to sRGB on output. */
 function rawInput(img: GrayImage) {
@@ -79,28 +68,11 @@ async function readGrayPng(file: string): Promise<GrayImage> {
 }
 
 /**
- * The normalised rendering of a catalogued image: 8-bit gray, one byte per pixel, longest side
- * ≤ 1024. The model code resizes it to its own input size.
+ * A stored rendering by its hash: 8-bit gray, one byte per pixel, longest side ≤ 1024. The model
+ * code resizes it to its own input size.
  */
-export async function readRendering(
-  services: { catalog: Catalog; dataDir: string },
-  imageId: number,
-): Promise<{ data: Uint8Array; width: number; height: number }> {
-  const row = services.catalog.prepare('SELECT rendering_hash FROM images WHERE id = ?').get(imageId) as
-    | { rendering_hash: string | null }
-    | undefined;
-  if (!row) throw new RenderingError(imageId, 'no such image in the catalog');
-  if (!row.rendering_hash) throw new RenderingError(imageId, 'the image has no rendering (it could not be decoded)');
-  const file = renderingPath(services.dataDir, row.rendering_hash);
-  if (!fs.existsSync(file)) throw new RenderingError(imageId, `rendering file is missing: ${file}`);
+export async function readRendering(dataDir: string, hash: string): Promise<GrayImage> {
+  const file = renderingPath(dataDir, hash);
+  if (!fs.existsSync(file)) throw new Error(`rendering file is missing: ${file}`);
   return readGrayPng(file);
-}
-
-/** The 256-px thumbnail of a catalogued image, as PNG bytes. */
-export async function readThumbnailPng(services: { catalog: Catalog; dataDir: string }, imageId: number): Promise<Buffer> {
-  const row = services.catalog.prepare('SELECT rendering_hash FROM images WHERE id = ?').get(imageId) as
-    | { rendering_hash: string | null }
-    | undefined;
-  if (!row?.rendering_hash) throw new RenderingError(imageId, 'no thumbnail for this image');
-  return fs.promises.readFile(thumbnailPath(services.dataDir, row.rendering_hash));
 }

@@ -7,6 +7,28 @@ import { openCatalog, type Catalog } from '../catalog/openCatalog';
 import { initBackend, type BackendReport } from '../tfjs/backend';
 import type { EventMap, EventName } from '../../shared/contract';
 import pkg from '../../../package.json';
+import { ServiceRegistry, type LongLived, type ServiceRegistration } from './serviceRegistry';
+import { ImportJobs } from '../import/importJob';
+import { InferenceHost } from '../inference/inferenceHost';
+import { PredictionJobs } from '../inference/predictJob';
+import { RepredictService } from '../inference/repredict';
+import { TrainingService } from '../training/trainingService';
+
+/**
+ * Every long-lived service, in one place: each declares its name on `Services` and how it is made
+ * (`REGISTRATION`), is made on first use, and is closed by `Services.close()`.
+ */
+const REGISTRATIONS = [
+  ImportJobs.REGISTRATION,
+  InferenceHost.REGISTRATION,
+  PredictionJobs.REGISTRATION,
+  RepredictService.REGISTRATION,
+  TrainingService.REGISTRATION,
+] as const;
+
+type Registered = (typeof REGISTRATIONS)[number];
+/** `services.imports`, `services.training`, …: one property per registration. */
+export type LongLivedServices = { readonly [R in Registered as R['name']]: ReturnType<R['create']> };
 
 export interface ServicesOptions {
   /** Where the catalog, renderings and trained models live. */
@@ -35,7 +57,7 @@ export class EventBus {
 }
 
 /** The plain-Node core shared by the Electron app, the CLI, the tests and the browser harness. */
-export interface Services {
+export interface Services extends LongLivedServices {
   readonly appVersion: string;
   readonly dataDir: string;
   readonly catalogPath: string;
@@ -49,7 +71,8 @@ export interface Services {
   /** The save dialog; null where none exists (CLI). */
   readonly chooseSaveFile: NonNullable<ServicesOptions['chooseSaveFile']> | null;
   backend(): Promise<BackendReport>;
-  close(): void;
+  /** Closes every long-lived service (ending its worker threads), newest first, then the catalog. */
+  close(): Promise<void>;
 }
 
 export function defaultDataDir(): string {
@@ -68,7 +91,9 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const catalogPath = path.resolve(opts.catalogPath ?? path.join(dataDir, 'catalog.sqlite'));
   const catalog = openCatalog(catalogPath);
-  return {
+  const registry = new ServiceRegistry();
+  let closed: Promise<void> | null = null;
+  const services = {
     appVersion: pkg.version,
     dataDir,
     catalogPath,
@@ -79,8 +104,15 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
     chooseFolder: opts.chooseFolder ?? null,
     chooseSaveFile: opts.chooseSaveFile ?? null,
     backend: () => initBackend(),
-    close: () => catalog.close(),
-  };
+    close: () =>
+      (closed ??= registry.close().finally(() => {
+        if (catalog.open) catalog.close();
+      })),
+  } as Omit<Services, keyof LongLivedServices> as Services;
+  for (const reg of REGISTRATIONS) {
+    Object.defineProperty(services, reg.name, { get: () => registry.get(services, reg as ServiceRegistration<string, LongLived>), enumerable: false });
+  }
+  return services;
 }
 
 export const tfjsVersion = (): string => tf.version_core;

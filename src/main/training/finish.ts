@@ -47,7 +47,7 @@ export async function finishLocalTraining(
     const cal = calibrateOnVal(valScores, valLabels);
     const pCovidVal = Array.from({ length: valCache.count }, (_, i) => cal.calibratedVal[i * LABELS.length]!);
     const op = deriveOperatingPoint(pCovidVal, valLabels.map((l) => l === 0), steps.sensitivity);
-    const calibratedCard: ModelCard = { ...card, ...cal.confidence, operatingThreshold: op.threshold, operatingPoint: op };
+    const calibratedCard: ModelCard = { ...card, ...cal.confidence, operatingPoint: op };
     if (hooks.isCancelled()) return null;
 
     hooks.phase('evaluating');
@@ -63,7 +63,7 @@ export async function finishLocalTraining(
         const baseModel = await loadLayersModel(steps.baseline.dir);
         try {
           const base = await scoreModel(baseModel, baseCard, caches, steps.test);
-          const t = typeof baseCard.operatingThreshold === 'number' ? baseCard.operatingThreshold : FALLBACK_THRESHOLD;
+          const t = baseCard.operatingPoint?.threshold ?? FALLBACK_THRESHOLD;
           models.push({ role: 'active', id: steps.baseline.id, name: baseCard.name, version: baseCard.version, scores: scoresFrom(base.calibrated, base.cache.labels, t) });
         } finally {
           baseModel.dispose();

@@ -5,6 +5,7 @@ import type { Sample } from '../datasets/dataset';
 import { chestRecipe, paperRecipe, type TrainRecipe } from './recipe';
 import { registerModel } from '../models/registry';
 import type { Services } from '../services/services';
+import type { LongLived, ServiceRegistration } from '../services/serviceRegistry';
 import { CxrError } from '../../shared/errors';
 import type {
   BatchPoint,
@@ -18,10 +19,11 @@ import type {
 } from '../../shared/training';
 import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patientSplit';
 import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
-import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns } from '../catalog/trainingRuns';
+import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns, runningRunIds } from '../catalog/trainingRuns';
 import type { TrainingMessage, TrainingRequest } from './protocol';
 import { startTrainingJob, type TrainingJob } from './trainingJob';
-import { activeModelRef, ensureBuiltinRegistered } from '../models/modelVersions';
+import { activeModelRef, ensureBuiltinRegistered } from '../models/activeModel';
+import { requireChosenFolders } from '../access/folderAccess';
 
 /** Batch points kept for a reopened view; older ones are thinned, the chart still spans the run. */
 const MAX_BATCH_POINTS = 4000;
@@ -91,7 +93,10 @@ const toSample = (i: LabelledImage): Sample => ({ file: i.file, label: i.label, 
  * finished folder into the models folder and registers it (inactive). A run that fails, is
  * cancelled or whose worker dies leaves the active model and the registry untouched.
  */
-export class TrainingService {
+export class TrainingService implements LongLived {
+  /** Made when the handler map is built (app start): creating it marks runs a dead process left 'running' as failed. */
+  static readonly REGISTRATION: ServiceRegistration<'training', TrainingService> = { name: 'training', create: (s) => new TrainingService(s) };
+
   private current: CurrentRun | null = null;
 
   constructor(private readonly s: Services) {
@@ -103,37 +108,18 @@ export class TrainingService {
   private removeOrphanStaging(): void {
     const root = stagingRoot(this.s.dataDir);
     if (!fs.existsSync(root)) return;
-    const running = new Set(
-      (this.s.catalog.prepare(`SELECT id FROM training_runs WHERE status = 'running'`).all() as { id: number }[]).map((r) => `run-${r.id}`),
-    );
+    const running = new Set(runningRunIds(this.s.catalog).map((id) => `run-${id}`));
     for (const name of fs.readdirSync(root)) if (!running.has(name)) fs.rmSync(path.join(root, name), { recursive: true, force: true });
   }
 
-  private checkFolders(folders: readonly string[]): string[] {
-    return folders.map((f) => {
-      const abs = path.resolve(f);
-      if (![...this.s.importRoots].some((r) => abs === path.resolve(r))) {
-        throw new CxrError('BAD_INPUT', `folder ${abs} was not chosen in the folder dialog`);
-      }
-      return abs;
-    });
-  }
-
-  prepare(folders: readonly string[], seed: number): { images: LabelledImage[]; splits: Splits; summary: DatasetSummary } {
-    const images = collectTrainingImages(this.s, this.checkFolders(folders));
+  prepareData(folders: readonly string[], seed: number): { images: LabelledImage[]; splits: Splits; summary: DatasetSummary } {
+    const images = collectTrainingImages(this.s, requireChosenFolders(this.s, folders));
     const splits = splitByPatient(images, seed);
     return { images, splits, summary: summarizeSplits(images, splits, seed) };
   }
 
   dataset(folders: readonly string[], seed: number): DatasetSummary {
-    return this.prepare(folders, seed).summary;
-  }
-
-  async chooseFolder(): Promise<string | null> {
-    if (!this.s.chooseFolder) throw new CxrError('BAD_INPUT', 'no folder dialog here (use --data on the command line)');
-    const folder = await this.s.chooseFolder();
-    if (folder) this.s.importRoots.add(path.resolve(folder));
-    return folder ? path.resolve(folder) : null;
+    return this.prepareData(folders, seed).summary;
   }
 
   get running(): boolean {
@@ -142,7 +128,7 @@ export class TrainingService {
 
   start(config: TrainingConfig): { runId: number; done: Promise<TrainingDone> } {
     if (this.current) throw new CxrError('BUSY', `training run ${this.current.runId} is still running`);
-    const { splits, summary } = this.prepare(config.folders, config.seed);
+    const { splits, summary } = this.prepareData(config.folders, config.seed);
     if (!summary.trainable) throw new CxrError('BAD_INPUT', `cannot train: ${summary.warnings.join('; ') || 'no labelled images'}`);
     ensureBuiltinRegistered(this.s);
     const active = activeModelRef(this.s);
@@ -291,6 +277,11 @@ export class TrainingService {
     return run.done;
   }
 
+  /** Ends the run in flight (app quit): it is recorded 'failed' before the catalog closes. */
+  async close(): Promise<void> {
+    await this.terminate();
+  }
+
   /** Settles when the running run ends; null when none runs. */
   whenDone(): Promise<TrainingDone> | null {
     return this.current?.done ?? null;
@@ -307,16 +298,4 @@ export class TrainingService {
   runs(limit: number) {
     return listRuns(this.s.catalog, limit);
   }
-}
-
-const instances = new WeakMap<Services, TrainingService>();
-
-/** One training service per Services; creating it marks runs a dead process left 'running' as failed. */
-export function trainingService(s: Services): TrainingService {
-  let t = instances.get(s);
-  if (!t) {
-    t = new TrainingService(s);
-    instances.set(s, t);
-  }
-  return t;
 }

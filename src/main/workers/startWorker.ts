@@ -6,11 +6,29 @@ import { builtWorkerFile, WORKERS, type WorkerName } from './registry';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
 
+/** Workers this thread started that have not exited: services.close() must leave none. */
+const live = new Map<Worker, string>();
+
+function track(worker: Worker, name: string): Worker {
+  live.set(worker, name);
+  worker.once('exit', () => live.delete(worker));
+  return worker;
+}
+
+/** The workers this thread started that are still running, by registry name (or file). */
+export function liveWorkers(): string[] {
+  return [...live.values()];
+}
+
 /**
  * Starts a TypeScript worker file from source (vitest, tsx): workers do not inherit the parent's
  * loaders, so tsx is registered inside the worker before the file loads.
  */
 export function startSourceWorker(file: string, opts: WorkerOptions = {}): Worker {
+  return track(sourceWorker(file, opts), path.basename(file));
+}
+
+function sourceWorker(file: string, opts: WorkerOptions): Worker {
   const url = pathToFileURL(file).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
   return new Worker(boot, { ...opts, eval: true });
@@ -21,7 +39,7 @@ export function startSourceWorker(file: string, opts: WorkerOptions = {}): Worke
  * (`<name>.worker.js` beside the main bundle; shared chunks sit one level down in chunks/).
  */
 export function startWorker(name: WorkerName, opts: WorkerOptions = {}): Worker {
-  if (fromSource) return startSourceWorker(path.resolve(here, '..', WORKERS[name]), opts);
+  if (fromSource) return track(sourceWorker(path.resolve(here, '..', WORKERS[name]), opts), name);
   const outMain = path.basename(here) === 'chunks' ? path.dirname(here) : here;
-  return new Worker(path.join(outMain, builtWorkerFile(name)), opts);
+  return track(new Worker(path.join(outMain, builtWorkerFile(name)), opts), name);
 }

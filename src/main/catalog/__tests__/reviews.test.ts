@@ -117,7 +117,7 @@ describe('CSV export', () => {
       expect(written).toContain(`"'=HYPERLINK(""x"")"`);
       expect(s2.catalog.prepare(`SELECT count(*) FROM audit_log WHERE action = 'export.csv'`).pluck().get()).toBeGreaterThan(0);
     } finally {
-      s2.close();
+      await s2.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -5,6 +5,8 @@ import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices
 import { runImport } from '../importRun';
 import { rasterPlacement } from '../importFile';
 import { buildDicom } from '../../../../test/helpers/buildDicom';
+import { row, rows, value } from '../../../../test/helpers/catalogQuery';
+import { importRunStatus } from '../../catalog/imports';
 
 const s = tempServices('cxr-import-bad-');
 afterAll(() => s.cleanup());
@@ -55,24 +57,23 @@ describe('bad input during import', () => {
     expect(r.excluded).toEqual({ undecodable: 2 });
     expect(r.skipped).toEqual({ not_an_image: 1, dicomdir: 1 });
     expect(r.imported).toBe(5); // a.jpg, b.dat, chest.txt; broken.jpg and half.dcm excluded
-    const rows = s.catalog.prepare(`SELECT path, reason FROM import_errors WHERE import_id = ?`).all(r.importId) as { path: string }[];
-    expect(rows.length).toBe(r.errors.length);
+    const errorRows = rows<{ path: string }>(s.catalog, `SELECT path, reason FROM import_errors WHERE import_id = ?`, r.importId);
+    expect(errorRows.length).toBe(r.errors.length);
     // Error reasons name the file and the problem, never the patient (Covid0000 in the NIH file).
     for (const e of r.errors) expect(e.reason).not.toMatch(/Covid0000/);
 
     // Folder structure: patient1 is the patient, study1 the study, for both JPEGs.
-    const raster = s.catalog
-      .prepare(
-        `SELECT p.patient_key AS patient, st.study_uid AS study, i.file_kind AS kind FROM images i
-         JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
-         WHERE i.file_kind = 'jpeg' AND i.status = 'eligible' ORDER BY i.source_path`,
-      )
-      .all();
+    const raster = rows(
+      s.catalog,
+      `SELECT p.patient_key AS patient, st.study_uid AS study, i.file_kind AS kind FROM images i
+       JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
+       WHERE i.file_kind = 'jpeg' AND i.status = 'eligible' ORDER BY i.source_path`,
+    );
     expect(raster).toEqual([
       { patient: 'patient1', study: 'raster:patient1/study1', kind: 'jpeg' },
       { patient: 'patient1', study: 'raster:patient1/study1', kind: 'jpeg' },
     ]);
-    const dicom = s.catalog.prepare(`SELECT transfer_syntax, rows, cols, status FROM images WHERE source_path LIKE '%chest.txt'`).get();
+    const dicom = row(s.catalog, `SELECT transfer_syntax, rows, cols, status FROM images WHERE source_path LIKE '%chest.txt'`);
     expect(dicom).toEqual({ transfer_syntax: '1.2.840.10008.1.2.4.50', rows: 100, cols: 100, status: 'eligible' });
   });
 
@@ -82,12 +83,12 @@ describe('bad input during import', () => {
     const toDir = path.join(root, 'patient1', 'study2');
     fs.mkdirSync(toDir);
     fs.renameSync(from, path.join(toDir, 'a.jpg'));
-    const before = (s.catalog.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+    const before = value(s.catalog, 'SELECT count(*) FROM images');
     const r = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [root], labelsFromFolders: false });
     expect(r.moved).toBe(1);
     expect(r.imported).toBe(0);
-    expect((s.catalog.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n).toBe(before);
-    expect(s.catalog.prepare('SELECT count(*) AS n FROM images WHERE source_path = ?').get(path.join(toDir, 'a.jpg'))).toEqual({ n: 1 });
+    expect(value(s.catalog, 'SELECT count(*) FROM images')).toBe(before);
+    expect(value(s.catalog, 'SELECT count(*) FROM images WHERE source_path = ?', path.join(toDir, 'a.jpg'))).toBe(1);
   });
 
   it('reports an unreadable file and goes on', async (ctx) => {
@@ -113,7 +114,7 @@ describe('bad input during import', () => {
     );
     expect(r.status).toBe('cancelled');
     expect(r.imported).toBeLessThan(35);
-    expect(s.catalog.prepare('SELECT status FROM imports WHERE id = ?').get(r.importId)).toEqual({ status: 'cancelled' });
+    expect(importRunStatus(s.catalog, r.importId)).toBe('cancelled');
   });
 });
 

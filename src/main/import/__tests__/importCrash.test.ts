@@ -6,6 +6,7 @@ import path from 'node:path';
 import { SHARED_DATA } from '../../../../test/helpers/tempServices';
 import { openCatalog } from '../../catalog/openCatalog';
 import { runImport } from '../importRun';
+import { rows, value } from '../../../../test/helpers/catalogQuery';
 
 const VAL = path.join(SHARED_DATA, 'cxr3', 'images', 'val');
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -49,24 +50,24 @@ describe('an import killed part-way', () => {
     try {
       expect(catalog.pragma('integrity_check', { simple: true })).toBe('ok');
       expect(catalog.pragma('foreign_key_check')).toEqual([]);
-      const partial = (catalog.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+      const partial = value(catalog, 'SELECT count(*) FROM images');
       // Whole batches only, and it really was part-way.
       expect(partial).toBeGreaterThan(0);
       expect(partial).toBeLessThan(570);
       // Every committed image has its rendering on disk (renderings are written before the commit).
-      const hashes = catalog.prepare('SELECT rendering_hash AS h FROM images').all() as { h: string }[];
+      const hashes = rows<{ h: string }>(catalog, 'SELECT rendering_hash AS h FROM images');
       for (const { h } of hashes) expect(fs.existsSync(path.join(dir, 'renderings', `${h}.png`))).toBe(true);
 
       const rerun = await runImport({ db: catalog, dataDir: dir, roots: [VAL], labelsFromFolders: true });
       expect(rerun).toMatchObject({ status: 'completed', imported: 570 - partial, duplicates: partial, errors: [] });
-      expect(catalog.prepare('SELECT reference_label AS l, count(*) AS n FROM images GROUP BY 1 ORDER BY 1').all()).toEqual([
+      expect(rows(catalog, 'SELECT reference_label AS l, count(*) AS n FROM images GROUP BY 1 ORDER BY 1')).toEqual([
         { l: 'COVID19', n: 35 },
         { l: 'NORMAL', n: 134 },
         { l: 'PNEUMONIA', n: 401 },
       ]);
       expect(catalog.pragma('integrity_check', { simple: true })).toBe('ok');
       // The killed run's import row is closed as failed, not left 'running' forever.
-      expect(catalog.prepare('SELECT status FROM imports ORDER BY id').all()).toEqual([{ status: 'failed' }, { status: 'completed' }]);
+      expect(rows(catalog, 'SELECT status FROM imports ORDER BY id')).toEqual([{ status: 'failed' }, { status: 'completed' }]);
     } finally {
       catalog.close();
     }

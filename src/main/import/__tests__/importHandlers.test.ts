@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices';
 import { createHandlers } from '../../ipc/handlers';
 import type { ImportProgress, ImportStatus, ImportSummary } from '../../../shared/import';
+import { row, values } from '../../../../test/helpers/catalogQuery';
 
 const DICOM = path.join(SHARED_DATA, 'dicom');
 const s = tempServices('cxr-import-ipc-');
@@ -58,10 +59,7 @@ describe('import over IPC (worker thread)', () => {
     });
     expect(progress.at(-1)).toMatchObject({ done: 16, total: 16 });
 
-    const eligible = s.catalog
-      .prepare(`SELECT source_path FROM images WHERE status = 'eligible' ORDER BY source_path`)
-      .all()
-      .map((r) => path.basename((r as { source_path: string }).source_path));
+    const eligible = values<string>(s.catalog, `SELECT source_path FROM images WHERE status = 'eligible' ORDER BY source_path`).map((p) => path.basename(p));
     expect(eligible).toEqual([
       'RG1_J2KI.dcm',
       'RG1_JLSN.dcm',
@@ -70,13 +68,12 @@ describe('import over IPC (worker thread)', () => {
       'image_dfl.dcm',
       'nih_cxr14_chest_DX.dcm',
     ]);
-    const nih = s.catalog
-      .prepare(
-        `SELECT i.rows, i.cols, i.transfer_syntax, i.photometric, se.modality, st.study_uid IS NOT NULL AS has_study, p.patient_key
-         FROM images i JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
-         WHERE i.source_path LIKE '%nih_cxr14_chest_DX.dcm'`,
-      )
-      .get();
+    const nih = row(
+      s.catalog,
+      `SELECT i.rows, i.cols, i.transfer_syntax, i.photometric, se.modality, st.study_uid IS NOT NULL AS has_study, p.patient_key
+       FROM images i JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
+       WHERE i.source_path LIKE '%nih_cxr14_chest_DX.dcm'`,
+    );
     expect(nih).toEqual({ rows: 1024, cols: 1024, transfer_syntax: '1.2.840.10008.1.2', photometric: 'MONOCHROME2', modality: 'DX', has_study: 1, patient_key: 'Covid0000' });
 
     const status = await handlers['import.status']({});

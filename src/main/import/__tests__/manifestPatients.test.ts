@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices';
 import { runImport } from '../importRun';
 import { readManifestPatients } from '../manifest';
+import { rows } from '../../../../test/helpers/catalogQuery';
 
 /** Four real Kermany films; two of them one child's, as cxr3's manifest says of its own files. */
 const SRC = path.join(SHARED_DATA, 'cxr3', 'images', 'val', 'PNEUMONIA');
@@ -27,20 +28,19 @@ describe('patients from a manifest.csv under the import root', () => {
     try {
       const r = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [root], labelsFromFolders: true });
       expect(r).toMatchObject({ imported: 4, errorCount: 0 });
-      const byPatient = s.catalog
-        .prepare(
-          `SELECT p.patient_key AS patient, count(*) AS n, count(DISTINCT st.id) AS studies, min(i.reference_label) AS label
-           FROM images i JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
-           GROUP BY 1 ORDER BY 1`,
-        )
-        .all();
+      const byPatient = rows(
+        s.catalog,
+        `SELECT p.patient_key AS patient, count(*) AS n, count(DISTINCT st.id) AS studies, min(i.reference_label) AS label
+         FROM images i JOIN series se ON se.id = i.series_id JOIN studies st ON st.id = se.study_id JOIN patients p ON p.id = st.patient_id
+         GROUP BY 1 ORDER BY 1`,
+      );
       expect(byPatient).toEqual([
         { patient: 'film3', n: 1, studies: 1, label: 'PNEUMONIA' },
         { patient: 'kermany_person7_virus', n: 2, studies: 2, label: 'PNEUMONIA' },
         { patient: 'kermany_person9_bacteria', n: 1, studies: 1, label: 'PNEUMONIA' },
       ]);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 

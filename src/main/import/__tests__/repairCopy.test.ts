@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices';
 import { runImport } from '../importRun';
+import { rows } from '../../../../test/helpers/catalogQuery';
 
 /**
  * A transfer cut short, then the full file: the truncated copy is catalogued as undecodable, and
@@ -23,13 +24,12 @@ function folder(name: string, files: Record<string, 'cut' | 'full'>): string {
 }
 
 type Row = { status: string; exclusion: string | null; path: string; rendered: number; worklist: string };
-const rows = (s: ReturnType<typeof tempServices>): Row[] =>
-  s.catalog
-    .prepare(
-      `SELECT i.status, i.exclusion_reason AS exclusion, i.source_path AS path, i.rendering_hash IS NOT NULL AS rendered, w.status AS worklist
-       FROM images i JOIN worklist_entries w ON w.image_id = i.id`,
-    )
-    .all() as Row[];
+const imageRows = (s: ReturnType<typeof tempServices>): Row[] =>
+  rows<Row>(
+    s.catalog,
+    `SELECT i.status, i.exclusion_reason AS exclusion, i.source_path AS path, i.rendering_hash IS NOT NULL AS rendered, w.status AS worklist
+     FROM images i JOIN worklist_entries w ON w.image_id = i.id`,
+  );
 
 describe('a good copy after a truncated one', () => {
   it('replaces the undecodable record in a later import, and a cut copy never replaces a good one', async () => {
@@ -39,18 +39,18 @@ describe('a good copy after a truncated one', () => {
       const full = folder('full', { 'copy.dcm': 'full' });
       const first = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [cut], labelsFromFolders: false });
       expect(first).toMatchObject({ imported: 1, repaired: 0, excluded: { undecodable: 1 }, errorCount: 1 });
-      expect(rows(s)).toEqual([{ status: 'excluded', exclusion: 'undecodable', path: path.join(cut, 'copy.dcm'), rendered: 0, worklist: 'excluded' }]);
+      expect(imageRows(s)).toEqual([{ status: 'excluded', exclusion: 'undecodable', path: path.join(cut, 'copy.dcm'), rendered: 0, worklist: 'excluded' }]);
 
       const second = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [full], labelsFromFolders: false });
       expect(second).toMatchObject({ imported: 0, repaired: 1, duplicates: 0, errorCount: 0 });
-      const good = rows(s);
+      const good = imageRows(s);
       expect(good).toEqual([{ status: 'eligible', exclusion: null, path: path.join(full, 'copy.dcm'), rendered: 1, worklist: 'eligible' }]);
 
       const third = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [cut], labelsFromFolders: false });
       expect(third).toMatchObject({ imported: 0, repaired: 0, duplicates: 1 });
-      expect(rows(s)).toEqual(good);
+      expect(imageRows(s)).toEqual(good);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 
@@ -61,9 +61,9 @@ describe('a good copy after a truncated one', () => {
       const r = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [both], labelsFromFolders: false });
       expect(r.imported).toBe(1);
       expect(r.repaired + r.duplicates).toBe(1);
-      expect(rows(s)).toEqual([{ status: 'eligible', exclusion: null, path: path.join(both, 'b_full.dcm'), rendered: 1, worklist: 'eligible' }]);
+      expect(imageRows(s)).toEqual([{ status: 'eligible', exclusion: null, path: path.join(both, 'b_full.dcm'), rendered: 1, worklist: 'eligible' }]);
     } finally {
-      s.cleanup();
+      await s.cleanup();
     }
   });
 });

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { tempServices } from '../../../../test/helpers/tempServices';
 import { createHandlers } from '../../ipc/handlers';
 import { registerModel } from '../../models/registry';
-import { cancelPredictJob, runPredictJob } from '../predictJob';
-import type { HeatmapTensor, PredictionRecord, PredictProgress, PredictSummary } from '../../../shared/predict';
+import type { HeatmapTensor, PredictProgress, PredictSummary } from '../../../shared/predict';
+import type { PredictionDetail } from '../../../shared/image';
 import { LABELS } from '../../../shared/labels';
 import { addCatalogImage, saveTinyModel } from '../../../../test/helpers/catalogFixture';
 import { tinyBranchedModel } from '../../../../test/helpers/tinyModels';
+import { predictedImageIds } from '../../catalog/predictions';
 
 describe('catalog prediction service', () => {
   const s = tempServices('cxr-predict-');
@@ -54,38 +55,38 @@ describe('catalog prediction service', () => {
     expect(sum.predicted).toBe(5);
     expect(sum.skipped).toEqual([{ imageId: excluded, reason: 'excluded: lateral_view' }]);
     expect(events.at(-1)).toMatchObject({ done: 6, total: 6 });
-    const rec = ((await h['predict.get']({ imageId: ids[0]! })) as { value: PredictionRecord }).value;
-    expect(rec.modelId).toBe('tiny-tiny');
-    expect(LABELS.reduce((a, l) => a + rec.probs[l], 0)).toBeCloseTo(1, 5);
+    const rec = ((await h['predict.get']({ imageId: ids[0]! })) as { value: PredictionDetail }).value;
+    expect(rec).toMatchObject({ modelId: 'tiny-tiny', modelName: 'tiny test model', modelVersion: '0.0.1', conformalCoverage: 0.9 });
+    const p = rec.probabilities;
+    expect(LABELS.reduce((a, l) => a + p[l], 0)).toBeCloseTo(1, 5);
     for (const l of LABELS) {
-      expect(rec.band[l].lo).toBeLessThanOrEqual(rec.probs[l]);
-      expect(rec.band[l].hi).toBeGreaterThanOrEqual(rec.probs[l]);
+      expect(rec.bands[l].lo).toBeLessThanOrEqual(p[l]);
+      expect(rec.bands[l].hi).toBeGreaterThanOrEqual(p[l]);
     }
     // LAC with qhat 0.75: every class with p >= 0.25.
-    expect(rec.set).toEqual(LABELS.filter((l) => rec.probs[l] >= 0.25).sort((a, b) => rec.probs[b] - rec.probs[a]));
+    expect(rec.conformalSet).toEqual(LABELS.filter((l) => p[l] >= 0.25).sort((a, b) => p[b] - p[a]));
     expect(rec.quality).toEqual([]);
     expect(rec.method).toBe('mc-dropout');
     expect(rec.nSamples).toBe(30);
-    expect(rec.durationMs).toBeGreaterThan(0);
     const excludedRec = await h['predict.get']({ imageId: excluded });
     expect(excludedRec).toEqual({ ok: true, value: null });
   });
 
   it('with no ids predicts only eligible images this model has not predicted', async () => {
     const extra = await addCatalogImage(s);
-    const sum = (await runPredictJob(s, {})) as PredictSummary;
+    const sum = (await s.predictions.run({})) as PredictSummary;
     expect(sum.total).toBe(1);
     expect(sum.predicted).toBe(1);
-    expect(s.catalog.prepare('SELECT count(*) AS n FROM predictions WHERE image_id = ?').get(extra)).toEqual({ n: 1 });
+    expect(predictedImageIds(s.catalog, 'tiny-tiny')).toContain(extra);
   });
 
   it('cancels between batches and keeps what it finished', async () => {
     const more: number[] = [];
     for (let i = 0; i < 20; i++) more.push(await addCatalogImage(s));
     const off = s.events.subscribe((e, p) => {
-      if (e === 'predict.progress' && (p as PredictProgress).done > 0) cancelPredictJob(s);
+      if (e === 'predict.progress' && (p as PredictProgress).done > 0) s.predictions.cancel();
     });
-    const sum = await runPredictJob(s, { imageIds: more }, { inline: true });
+    const sum = await s.predictions.run({ imageIds: more }, { inline: true });
     off();
     expect(sum.cancelled).toBe(true);
     expect(sum.predicted).toBe(16);
@@ -102,14 +103,28 @@ describe('catalog prediction service', () => {
       worst = Math.max(worst, now - last);
       last = now;
     }, 10);
-    const sum = await runPredictJob(s, { imageIds: fresh });
+    const sum = await s.predictions.run({ imageIds: fresh });
     clearInterval(tick);
     expect(sum.predicted).toBe(9);
     expect(worst).toBeLessThan(250);
-    const inWorker = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionRecord }).value;
-    await runPredictJob(s, { imageIds: [fresh[0]!], force: true }, { inline: true });
-    const inline = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionRecord }).value;
-    for (const l of LABELS) expect(inWorker.probs[l]).toBeCloseTo(inline.probs[l], 4);
+    const inWorker = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionDetail }).value;
+    await s.predictions.run({ imageIds: [fresh[0]!], force: true }, { inline: true });
+    const inline = ((await h['predict.get']({ imageId: fresh[0]! })) as { value: PredictionDetail }).value;
+    for (const l of LABELS) expect(inWorker.probabilities[l]).toBeCloseTo(inline.probabilities[l], 4);
+  });
+
+  it('draws the MC-dropout samples it is asked for, in the worker and inline', async () => {
+    const id = ids[2]!;
+    for (const inline of [false, true]) {
+      for (const nSamples of [4, 7]) {
+        await s.predictions.run({ imageIds: [id], force: true }, { inline, nSamples });
+        const rec = ((await h['predict.get']({ imageId: id })) as { value: PredictionDetail }).value;
+        expect(rec.nSamples, `inline ${inline}`).toBe(nSamples);
+      }
+    }
+    // Without it, the predictor's default.
+    await s.predictions.run({ imageIds: [id], force: true });
+    expect(((await h['predict.get']({ imageId: id })) as { value: PredictionDetail }).value.nSamples).toBe(30);
   });
 
   it('serves a Grad-CAM heatmap as Float32Array + shape, cached after the first call', async () => {

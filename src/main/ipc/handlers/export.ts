@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import { audit } from '../../catalog/openCatalog';
 import { worklistCsv } from '../../catalog/export';
-import { getSetting } from '../../catalog/openCatalog';
-import { REVIEWER_SETTING } from '../../catalog/reviews';
+import { getSetting, REVIEWER_SETTING } from '../../catalog/settings';
 import type { Services } from '../../services/services';
 import type { GroupImpl } from './types';
 

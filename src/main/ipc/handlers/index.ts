@@ -22,7 +22,7 @@ import { modelsHandlers } from './models';
 /** One raw handler per channel: validates the payload, runs the operation, returns a typed result. */
 export type HandlerMap = Record<Channel, (payload: unknown) => Promise<IpcResult<unknown>>>;
 
-/** Each group's operations live in src/main/handlers/<group>.ts; add a group here. */
+/** Each group's operations live in ipc/handlers/<group>.ts; add a group here. */
 function implementations(s: Services): Impl {
   return { ...systemHandlers(s), ...predictHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s), ...importHandlers(s), ...trainingHandlers(s), ...modelsHandlers(s) };
 }

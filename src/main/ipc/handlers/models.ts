@@ -1,5 +1,4 @@
 import { activateVersion, listVersions, rollback, versionDetail } from '../../models/modelVersions';
-import { repredictService } from '../../inference/repredict';
 import type { Services } from '../../services/services';
 import type { GroupImpl } from './types';
 
@@ -9,6 +8,6 @@ export function modelsHandlers(s: Services): GroupImpl<'models'> {
     'models.detail': async (req) => versionDetail(s, req.id),
     'models.activate': async (req) => activateVersion(s, req.id),
     'models.rollback': async () => rollback(s),
-    'models.repredictStatus': async () => repredictService(s).status(),
+    'models.repredictStatus': async () => s.repredict.status(),
   };
 }

@@ -6,14 +6,16 @@ import { tempServices } from '../../../../test/helpers/tempServices';
 import { ARCHITECTURES } from '../architectures';
 import { folderIO, loadLayersModel } from '../modelFiles';
 import { writeCard, type ModelCard } from '../card';
-import { activate, activeModel, registerModel, resolveModel } from '../registry';
+import { registerModel } from '../registry';
+import { activate, activeModel, resolveModel } from '../activeModel';
 import { paperRecipe } from '../../training/recipe';
 import { LABELS } from '../../../shared/labels';
+import { modelVersionRows } from '../../catalog/models';
 
 const services = tempServices('cxr-registry-');
-afterAll(() => {
+afterAll(async () => {
   delete process.env.CXR_DEFAULT_MODEL_DIR;
-  services.cleanup();
+  await services.cleanup();
 });
 
 function card(id: string): ModelCard {
@@ -59,8 +61,8 @@ describe('model folders and the registry', () => {
     registerModel(services, dirB, { activate: true });
     expect(activeModel(services)).toMatchObject({ id: 'b', dir: dirB, builtin: false });
     activate(services, 'a');
-    const rows = services.catalog.prepare('SELECT id, is_active, parent_id FROM models ORDER BY id').all();
-    expect(rows).toEqual([
+    const rows = modelVersionRows(services.catalog).map(({ id, is_active, parent_id }) => ({ id, is_active, parent_id }));
+    expect(rows.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
       { id: 'a', is_active: 1, parent_id: null },
       { id: 'b', is_active: 0, parent_id: 'a' },
     ]);

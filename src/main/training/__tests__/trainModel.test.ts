@@ -39,7 +39,7 @@ describe('trainModel on wasm', () => {
     expect(events.filter((e) => e.type === 'epoch')).toHaveLength(2);
     const card = readCard(a.outDir!);
     expect(card.architecture).toBe('zhongSlim');
-    expect(card.trainingData.train.total).toBe(24);
+    expect(card.trainingData?.train.total).toBe(24);
     expect(card.valMetrics?.n).toBe(12);
     expect(card.history).toHaveLength(2);
     expect(card.weightBytes).toBeLessThan(20 * 1024 * 1024);
@@ -70,7 +70,7 @@ describe('trainModel on wasm', () => {
     const res = await withoutSyncReads(() => trainModel({ ...input, caches }, { recipe: r, outDir: out, checkpoints: false }));
     expect(res.history[0]!.loss).toBe(uninterrupted[0]);
     expect(fs.existsSync(`${out}.checkpoint`)).toBe(false);
-    expect(readCard(out).trainingData.train.total).toBe(24);
+    expect(readCard(out).trainingData?.train.total).toBe(24);
     await expect(trainModel({ ...input, caches: { train: caches.val, val: caches.val } }, { recipe: r, outDir: path.join(dir, 'bad') })).rejects.toThrow(
       /decoded caches \(train 12×80², val 12×80²\) do not match the samples \(train 24×96²/,
     );

@@ -4,15 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers, type HandlerMap } from '../../ipc/handlers';
 import { createServices } from '../../services/services';
 import { submitReview } from '../../catalog/reviews';
-import { setSetting } from '../../catalog/openCatalog';
+import { setSetting } from '../../catalog/settings';
 import { catalogLabels } from '../../datasets/catalogLabels';
-import { trainingService, stagingRoot } from '../trainingService';
-import { repredictService } from '../../inference/repredict';
+import { stagingRoot } from '../trainingService';
 import { recoverInterruptedRuns } from '../../catalog/trainingRuns';
 import type { TrainingDone, TrainingProgress } from '../../../shared/training';
 import type { ActivationResult, ModelVersion } from '../../../shared/models';
 import { tempServices } from '../../../../test/helpers/tempServices';
 import { importLabelled, installBaseModel, labelledValFolder, quickConfig } from '../../../../test/helpers/trainingFixtures';
+import { activeModelRow, modelVersionRow, modelVersionRows } from '../../catalog/models';
+import { getRun } from '../../catalog/trainingRuns';
+import { currentPrediction } from '../../catalog/predictions';
+import { addRunOfDeadProcess } from '../../../../test/helpers/catalogFixture';
 
 const s = tempServices('cxr-training-');
 let handlers: HandlerMap;
@@ -27,8 +30,12 @@ async function call<T>(channel: keyof HandlerMap, payload: unknown = {}): Promis
   return res.value as T;
 }
 
-const activeId = () => (s.catalog.prepare('SELECT id FROM models WHERE is_active = 1').get() as { id: string }).id;
-const runRow = (id: number) => s.catalog.prepare('SELECT status, error, model_id FROM training_runs WHERE id = ?').get(id) as { status: string; error: string | null; model_id: string | null };
+const activeId = () => activeModelRow(s.catalog)!.id;
+const runRow = (id: number) => {
+  const r = getRun(s.catalog, id)!;
+  return { status: r.status, error: r.error, model_id: r.modelId };
+};
+const modelIds = () => modelVersionRows(s.catalog).map((m) => m.id).sort();
 
 beforeAll(async () => {
   dataDir = labelledValFolder(30);
@@ -42,15 +49,15 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => {
-  s.cleanup();
+afterAll(async () => {
+  await s.cleanup();
   fs.rmSync(dataDir, { recursive: true, force: true });
   fs.rmSync(base.dir, { recursive: true, force: true });
 });
 
 describe('training data from the catalog', () => {
   it('labels each image by its latest review, else its folder reference label', () => {
-    const normal = s.catalog.prepare(`SELECT id FROM images WHERE reference_label = 'NORMAL' ORDER BY id LIMIT 1`).get() as { id: number };
+    const normal = { id: catalogLabels(s.catalog, s.dataDir).find((l) => l.label === 'NORMAL')!.imageId! };
     submitReview(s.catalog, normal.id, 'PNEUMONIA');
     submitReview(s.catalog, normal.id, 'COVID19');
     const labels = catalogLabels(s.catalog, s.dataDir);
@@ -104,7 +111,7 @@ describe('a training run', () => {
     const info = await call<{ backend: { name: string } }>('system.info'); // warm the backend once
     const started = await call<{ runId: number }>('training.start', quickConfig);
     runId = started.runId;
-    const finished = trainingService(s).whenDone()!;
+    const finished = s.training.whenDone()!;
     let over = false;
     void finished.then(() => (over = true));
     latencies = [];
@@ -187,58 +194,51 @@ describe('a training run', () => {
     const act = await call<ActivationResult>('models.activate', { id: run.model_id });
     expect(act.activeId).toBe(run.model_id);
     expect(activeId()).toBe(run.model_id);
-    const final = await repredictService(s).whenDone()!;
+    const final = await s.repredict.whenDone()!;
     off();
     expect(final).toMatchObject({ status: 'completed', done: 90, total: 90 });
     expect(events.at(-1)).toBe(90);
-    const n = (s.catalog.prepare('SELECT count(*) AS n FROM predictions WHERE model_id = ?').get(run.model_id) as { n: number }).n;
-    expect(n).toBe(90);
+    expect(modelVersionRow(s.catalog, run.model_id!)!.predictions).toBe(90);
     // The worklist now shows the new model's predictions.
-    const wl = s.catalog
-      .prepare('SELECT count(*) AS n FROM worklist_entries w JOIN predictions p ON p.id = w.prediction_id WHERE p.model_id = ?')
-      .get(run.model_id) as { n: number };
-    expect(wl.n).toBe(90);
+    const shown = catalogLabels(s.catalog, s.dataDir).filter((l) => currentPrediction(s.catalog, l.imageId!)?.modelId === run.model_id);
+    expect(shown).toHaveLength(90);
     const back = await call<ActivationResult>('models.rollback');
     expect(back.activeId).toBe(base.id);
-    await repredictService(s).whenDone();
+    await s.repredict.whenDone();
     expect(activeId()).toBe(base.id);
   }, 240_000);
 
   it('a cancelled run ends cancelled and registers nothing', async () => {
-    const before = (s.catalog.prepare('SELECT count(*) AS n FROM models').get() as { n: number }).n;
+    const before = modelIds().length;
     const { runId: id } = await call<{ runId: number }>('training.start', { ...quickConfig, start: 'scratch' });
     await waitFor(() => progress.some((p) => p.runId === id && p.batch));
     expect(await call<{ cancelled: boolean }>('training.cancel')).toEqual({ cancelled: true });
-    const r = await trainingService(s).whenDone();
+    const r = await s.training.whenDone();
     expect(r?.status ?? runRow(id).status).toBe('cancelled');
     expect(runRow(id).status).toBe('cancelled');
-    expect((s.catalog.prepare('SELECT count(*) AS n FROM models').get() as { n: number }).n).toBe(before);
+    expect(modelIds()).toHaveLength(before);
   }, 240_000);
 });
 
 describe('robustness', () => {
   it('a training worker killed mid-epoch leaves the active model untouched and the run failed', async () => {
-    const modelsBefore = s.catalog.prepare('SELECT id FROM models ORDER BY id').all();
+    const modelsBefore = modelIds();
     const dirsBefore = fs.readdirSync(path.join(s.dataDir, 'models')).sort();
     const active = activeId();
     const { runId: id } = await call<{ runId: number }>('training.start', quickConfig);
     await waitFor(() => progress.some((p) => p.runId === id && p.batch && p.batch.batch >= 2 && p.batch.batch < p.batch.batches));
-    const r = await trainingService(s).terminate();
+    const r = await s.training.terminate();
     expect(r!.status).toBe('failed');
     expect(runRow(id)).toMatchObject({ status: 'failed', model_id: null });
     expect(runRow(id).error).toMatch(/worker stopped/);
     expect(activeId()).toBe(active);
-    expect(s.catalog.prepare('SELECT id FROM models ORDER BY id').all()).toEqual(modelsBefore);
+    expect(modelIds()).toEqual(modelsBefore);
     expect(fs.readdirSync(path.join(s.dataDir, 'models')).sort()).toEqual(dirsBefore);
     expect(fs.existsSync(path.join(stagingRoot(s.dataDir), `run-${id}`))).toBe(false);
   }, 240_000);
 
-  it('on the next start, a run a dead process left running is marked failed and its staging removed', () => {
-    const id = Number(
-      s.catalog
-        .prepare(`INSERT INTO training_runs (status, config_json) VALUES ('running', ?)`)
-        .run(JSON.stringify({ config: quickConfig, dataset: null, owner: { pid: 2 ** 22 + 12345, host: 'gone' } })).lastInsertRowid,
-    );
+  it('on the next start, a run a dead process left running is marked failed and its staging removed', async () => {
+    const id = addRunOfDeadProcess(s.catalog, quickConfig);
     const half = path.join(stagingRoot(s.dataDir), `run-${id}`, 'model.partial');
     fs.mkdirSync(half, { recursive: true });
     // A second app start over the same catalog: creating its handler map runs the recovery.
@@ -250,7 +250,7 @@ describe('robustness', () => {
       expect(fs.existsSync(path.dirname(half))).toBe(false);
       expect(recoverInterruptedRuns(s.catalog)).toEqual([]);
     } finally {
-      again.close();
+      await again.close();
     }
   });
 });
