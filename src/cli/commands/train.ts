@@ -43,9 +43,9 @@ function workersOption(v: unknown): number | 'auto' {
 export const train: Command = {
   summary: 'train a model (zhong2020 or the compact default) with the paper recipe in a worker thread',
   usage:
-    'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch zhong2020|zhongSlim] ' +
+    'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch cxrResNet|zhongSlim|zhong2020] ' +
     '[--recipe chest|paper] [--epochs N] [--epoch-size N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
-    '[--resume] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
+    '[--resume] [--init-from <model dir>] [--lr <peak>] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
     '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
     '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
   options: {
@@ -66,6 +66,8 @@ export const train: Command = {
     activate: { type: 'boolean', default: false },
     name: { type: 'string' },
     deadline: { type: 'string' },
+    'init-from': { type: 'string' },
+    lr: { type: 'string' },
     workers: { type: 'string' },
     ...fromCatalogOptions,
   },
@@ -96,6 +98,13 @@ export const train: Command = {
     if (maxImages > 0) overrides.maxTrainImages = maxImages;
     if (base.sampling?.kind === 'balanced')
       overrides.sampling = { ...base.sampling, epochSize: intOption(values, 'epoch-size', base.sampling.epochSize) };
+    if (values.lr !== undefined) {
+      const lr = Number(values.lr);
+      if (!(lr > 0 && lr < 1)) throw new UsageError('--lr must be a learning rate in (0, 1)');
+      // A continued run starts at its peak rate without warm-up; the paper recipe's stages all scale.
+      if (base.lrCosine) overrides.lrCosine = { max: lr, min: lr / 30, warmupEpochs: values['init-from'] ? 0 : base.lrCosine.warmupEpochs };
+      else overrides.lrSchedule = base.lrSchedule.map(([e, r]) => [e, (r * lr) / base.lrSchedule[0]![1]]);
+    }
     const recipe = recipeName === 'chest' ? chestRecipe(arch, overrides) : paperRecipe(arch, overrides);
     if (typeof values.contrast === 'string') {
       if (recipe.augment.kind === 'chest') throw new UsageError('--contrast applies to the paper recipe only');
@@ -144,6 +153,8 @@ export const train: Command = {
           recipe,
           outDir,
           resume: Boolean(values.resume),
+          // Continue from a model folder of the same architecture (its weights start the run).
+          initFrom: typeof values['init-from'] === 'string' ? path.resolve(values['init-from']) : undefined,
           deadline,
           workers: workersOption(values.workers),
           name: typeof values.name === 'string' ? values.name : undefined,
