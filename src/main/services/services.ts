@@ -7,6 +7,9 @@ import { openCatalog, type Catalog } from '../catalog/openCatalog';
 import { initBackend, type BackendReport } from '../tfjs/backend';
 import type { EventMap, EventName } from '../../shared/contract';
 import pkg from '../../../package.json';
+// PACS (issue 17): the receiver, retrieve jobs and secrets live on Services and end in close().
+import { PacsService } from '../pacs/pacsService';
+import type { SecretStore } from '../pacs/pacsSettings';
 
 export interface ServicesOptions {
   /** Where the catalog, renderings and trained models live. */
@@ -20,6 +23,8 @@ export interface ServicesOptions {
   chooseFolder?: () => Promise<string | null>;
   /** Asks the user where to save a file (Electron's save dialog; a stand-in in the harness). */
   chooseSaveFile?: (opts: { defaultName: string; filters: { name: string; extensions: string[] }[] }) => Promise<string | null>;
+  /** PACS: Electron's safeStorage in the app; absent elsewhere, where PACS secrets stay in memory. */
+  secretStore?: SecretStore | null;
 }
 
 /** Typed main → renderer events. ipc.ts forwards them to windows; the harness to the page. */
@@ -48,6 +53,8 @@ export interface Services {
   readonly chooseFolder: (() => Promise<string | null>) | null;
   /** The save dialog; null where none exists (CLI). */
   readonly chooseSaveFile: NonNullable<ServicesOptions['chooseSaveFile']> | null;
+  /** PACS (issue 17): connections, retrieve, the DICOM receiver, results sent back. */
+  readonly pacs: PacsService;
   backend(): Promise<BackendReport>;
   close(): void;
 }
@@ -68,7 +75,8 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const catalogPath = path.resolve(opts.catalogPath ?? path.join(dataDir, 'catalog.sqlite'));
   const catalog = openCatalog(catalogPath);
-  return {
+  let pacs: PacsService | undefined;
+  const services: Services = {
     appVersion: pkg.version,
     dataDir,
     catalogPath,
@@ -79,8 +87,16 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
     chooseFolder: opts.chooseFolder ?? null,
     chooseSaveFile: opts.chooseSaveFile ?? null,
     backend: () => initBackend(),
-    close: () => catalog.close(),
+    get pacs() {
+      return (pacs ??= new PacsService(services, opts.secretStore ?? null));
+    },
+    // PACS first: its receiver and jobs stop (sockets closed) before the catalog they write to.
+    close: () => {
+      void pacs?.close();
+      catalog.close();
+    },
   };
+  return services;
 }
 
 export const tfjsVersion = (): string => tf.version_core;
