@@ -135,7 +135,7 @@ export async function startOrthanc(opts: OrthancOptions = {}): Promise<Orthanc> 
   }
 
   const uploadBytes = async (bytes: Uint8Array) => {
-    const r = await rest('/instances', { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/dicom' } });
+    const r = await rest('/instances', { method: 'POST', body: bytes as unknown as ArrayBuffer, headers: { 'Content-Type': 'application/dicom' } });
     if (!r.ok) throw new Error(`Orthanc refused an upload: HTTP ${r.status} ${await r.text()}`);
     const j = (await r.json()) as { Status: string; ID: string };
     return { status: j.Status, id: j.ID };

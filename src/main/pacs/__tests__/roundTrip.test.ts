@@ -156,13 +156,13 @@ describe.skipIf(!ready)('the PACS round trip against a real Orthanc', () => {
       expect(sr.Modality).toBe('SR');
       const items = contentItems(sr);
       const image = items.find((i) => i.ValueType === 'IMAGE')!;
-      expect(asList(image.ReferencedSOPSequence as NaturalDataset)[0]!.ReferencedSOPInstanceUID).toBe(src.sop_uid);
+      expect(asList<NaturalDataset>(image.ReferencedSOPSequence as NaturalDataset)[0]!.ReferencedSOPInstanceUID).toBe(src.sop_uid);
       expect(items.some((i) => i.ValueType === 'TEXT' && i.TextValue === RESEARCH_CAPTION)).toBe(true);
       expect(items.find((i) => meaning(i) === 'Algorithm Name')?.TextValue).toBe(src.name);
-      const probs = items.filter((i) => meaning(i) === 'Calibrated probability').map((i) => Number(asList(i.MeasuredValueSequence as NaturalDataset)[0]!.NumericValue));
+      const probs = items.filter((i) => meaning(i) === 'Calibrated probability').map((i) => Number(asList<NaturalDataset>(i.MeasuredValueSequence as NaturalDataset)[0]!.NumericValue));
       expect(probs).toEqual([src.p_covid, src.p_normal, src.p_pneumonia].map((p) => Number((100 * p).toFixed(1))));
       const band = JSON.parse(src.band_json) as Record<string, { lo: number; hi: number }>;
-      const lows = items.filter((i) => meaning(i) === '95 % band, lower bound').map((i) => Number(asList(i.MeasuredValueSequence as NaturalDataset)[0]!.NumericValue));
+      const lows = items.filter((i) => meaning(i) === '95 % band, lower bound').map((i) => Number(asList<NaturalDataset>(i.MeasuredValueSequence as NaturalDataset)[0]!.NumericValue));
       expect(lows[0]).toBe(Number((100 * band.COVID19!.lo).toFixed(1)));
       if (hit!.ParentSeries && sr.StudyInstanceUID === src.study_uid) rightStudy++;
 
