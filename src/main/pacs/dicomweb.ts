@@ -85,8 +85,7 @@ export class DicomWebConnection {
   /** Runs one dicomweb-client call with a fresh transport, and turns its failure into a PacsError. */
   private async call<T>(what: string, xhr: FetchXhr, run: (request: { instance: unknown }) => Promise<T> | T): Promise<T> {
     try {
-      const out = await run({ instance: xhr });
-      return out;
+      return await Promise.race([run({ instance: xhr }), xhr.handlerFailed]);
     } catch (err) {
       throw this.failure(what, xhr, err);
     }
@@ -104,7 +103,9 @@ export class DicomWebConnection {
     const status = (err as { status?: number })?.status ?? xhr.status;
     if (status === 401) return new PacsError('unauthorized', `${at} failed: HTTP 401, the server wants (other) credentials`);
     if (status === 403) return new PacsError('forbidden', `${at} failed: HTTP 403, these credentials may not do this`);
-    if (status === 404) return new PacsError('not_found', `${at} failed: HTTP 404, no such resource (is the URL the DICOMweb root?)`);
+    // A search refused outright: the URL is a web server, but not a DICOMweb root.
+    if (what === 'the study search' && [400, 404, 405, 406].includes(status)) return new PacsError('not_dicomweb', `${at} failed: HTTP ${status}, this is not a DICOMweb root (is the URL the server's DICOMweb path, e.g. …/dicom-web?)`);
+    if (status === 404) return new PacsError('not_found', `${at} failed: HTTP 404, no such resource`);
     if (status && status >= 400) return new PacsError('http', `${at} failed: HTTP ${status}`);
     const message = err instanceof Error ? err.message : String(err);
     if (/multipart|boundary|mime header/i.test(message)) return new PacsError('malformed', `${at}: the answer is not a well-formed multipart message (${message})`);

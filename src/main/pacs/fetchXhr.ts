@@ -58,7 +58,10 @@ export class FetchXhr {
   private readonly headers: Record<string, string> = {};
   private responseHeaders = new Headers();
 
-  constructor(private readonly opts: FetchXhrOptions) {}
+  constructor(private readonly opts: FetchXhrOptions) {
+    this.handlerFailed = new Promise<never>((_, reject) => (this.failHandler = reject));
+    this.handlerFailed.catch(() => {});
+  }
 
   open(method: string, url: string): void {
     this.method = method.toUpperCase();
@@ -78,12 +81,23 @@ export class FetchXhr {
     return [...this.responseHeaders.entries()].map(([k, v]) => `${k}: ${v}`).join('\r\n');
   }
 
+  /**
+   * Rejects when dicomweb-client's own handler throws on the answer (its multipart decoder does,
+   * on a broken message): XHR would swallow that, leaving its promise pending for ever.
+   */
+  readonly handlerFailed: Promise<never>;
+  private failHandler!: (err: unknown) => void;
+
   send(body?: ArrayBuffer | Uint8Array | string | null): void {
     this.onloadstart?.();
     void this.run(body ?? undefined).finally(() => {
       this.readyState = 4;
-      this.onreadystatechange?.();
-      this.onloadend?.();
+      try {
+        this.onreadystatechange?.();
+        this.onloadend?.();
+      } catch (err) {
+        this.failHandler(err);
+      }
     });
   }
 
