@@ -18,13 +18,19 @@ export async function buildSecondaryCapture(input: ReportInput, gray: GrayImage,
   const { width, height } = gray;
   const p = input.prediction;
   const band = p.band[p.predicted];
-  const line1 = `${LABEL_NAMES[p.predicted]} ${(100 * p.probs[p.predicted]).toFixed(1)} %${band ? ` (95 % band ${(100 * band.lo).toFixed(0)}-${(100 * band.hi).toFixed(0)} %)` : ''} · ${input.model.name} ${input.model.version}`;
-  const size = Math.max(12, Math.round(width / 40));
-  const banner = Math.round(size * 3.2);
+  const lines = [
+    `${LABEL_NAMES[p.predicted]} ${(100 * p.probs[p.predicted]).toFixed(1)} %${band ? ` (95 % band ${(100 * band.lo).toFixed(0)}-${(100 * band.hi).toFixed(0)} %)` : ''}`,
+    `${input.model.name} ${input.model.version}`.slice(0, 70),
+    `Heatmap: where the model looked. ${RESEARCH_CAPTION}.`,
+  ];
+  // Sized so the longest line (the caption, 75 characters) fits the width.
+  const size = Math.max(9, Math.floor(width / 44));
+  const banner = Math.round(size * 4.4);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${banner}">
     <rect width="100%" height="100%" fill="black" fill-opacity="0.7"/>
-    <text x="${size / 2}" y="${size * 1.3}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="white">${xmlEscape(line1)}</text>
-    <text x="${size / 2}" y="${size * 2.7}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="#ffb000">${xmlEscape(`Heatmap: where the model looked. ${RESEARCH_CAPTION}.`)}</text>
+    ${lines
+      .map((l, i) => `<text x="${size / 2}" y="${size * (1.2 + 1.35 * i)}" font-family="DejaVu Sans, sans-serif" font-size="${size}" fill="${i === 2 ? '#ffb000' : 'white'}">${xmlEscape(l)}</text>`)
+      .join('\n')}
   </svg>`;
   const rgb = await sharp(png)
     .composite([{ input: Buffer.from(svg), top: Math.max(0, height - banner), left: 0 }])

@@ -8,7 +8,7 @@ import type { SecretStore } from '../pacsSettings';
 /** A stand-in for Electron's safeStorage: reversible, and visibly not the plain text. */
 const fakeKeychain: SecretStore = {
   isEncryptionAvailable: () => true,
-  encryptString: (p) => Buffer.from(p, 'utf8').map((b) => b ^ 0x5a),
+  encryptString: (p) => Buffer.from(Buffer.from(p, 'utf8').map((b) => b ^ 0x5a)),
   decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
 };
 
