@@ -122,18 +122,19 @@ export class PacsService {
 
   retrieve(studyUids: string[], override?: Partial<DicomWebTarget> & { url: string }): { jobId: number; done: Promise<PacsRetrieveSummary> } {
     if (this.job) throw new CxrError('BUSY', 'a retrieve is running; cancel it or wait');
-    const connection = this.connection(override);
+    const target = dicomWebTarget(this.settings(), this.vault, override);
+    const server = new DicomWebConnection(target).server;
     const jobId = ++this.jobSeq;
     const job = new RetrieveJob({
       jobId,
       dataDir: this.s.dataDir,
-      connection,
+      target,
       studyUids,
       importFolders: (roots) => this.importFolders(roots),
       onProgress: (p) => this.s.events.emit('pacs.retrieveProgress', p),
     });
     this.job = job;
-    audit(this.s.catalog, { actor: 'pacs', action: 'pacs.retrieve.start', entity: 'retrieve', entityId: jobId, detail: { studies: studyUids.length, server: connection.server } });
+    audit(this.s.catalog, { actor: 'pacs', action: 'pacs.retrieve.start', entity: 'retrieve', entityId: jobId, detail: { studies: studyUids.length, server } });
     const done = job.done.then((summary) => {
       this.job = null;
       this.lastRetrieve = summary;
