@@ -24,12 +24,14 @@ interface DcmjsModule {
       denaturalizeDataset(d: NaturalDataset): Record<string, unknown>;
     };
   };
-  log: { setLevel(level: string): void };
+  log: { setLevel(level: string): void; getLogger(name: string): { setLevel(level: string): void } };
 }
 
 export const dcmjs = require('dcmjs') as DcmjsModule;
-// dcmjs warns on the console about every odd tag it reads; the import reports what matters.
-dcmjs.log.setLevel('error');
+// dcmjs reports every odd tag it reads on the console (even at error level, and its validation
+// logger too); what matters is thrown, and the import reports it with the file.
+dcmjs.log.setLevel('silent');
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 export type Dimse = typeof import('dcmjs-dimse');
 export const dimse = require('dcmjs-dimse') as Dimse;

@@ -70,12 +70,19 @@ export async function downloadStudies(
     while (next < queue.length && !signal.aborted) {
       const { ref, dir } = queue[next++]!;
       try {
-        const bytes = await connection.retrieveInstance(ref, {
-          signal,
-          onBytes: (n) => {
-            p.bytes += n;
-            onProgress(p, false);
-          },
+        const fetchOnce = () =>
+          connection.retrieveInstance(ref, {
+            signal,
+            onBytes: (n) => {
+              p.bytes += n;
+              onProgress(p, false);
+            },
+          });
+        // A connection dropped mid-answer (a busy PACS, a proxy's idle cut) is worth one more try;
+        // a second drop is reported.
+        const bytes = await fetchOnce().catch((err: unknown) => {
+          if (signal.aborted || !(err instanceof PacsError) || err.kind !== 'reset') throw err;
+          return fetchOnce();
         });
         await writeWhole(path.join(dir, instanceFileName(ref.sopInstanceUID)), bytes);
         written.add(dir);

@@ -152,4 +152,13 @@ describe.skipIf(!state.ok)('a PACS that misbehaves', () => {
     expect(rows.includes('undecodable')).toBe(false);
     expect(snapshot().slice(0, catalogued.length)).toEqual(catalogued);
   }, 120_000);
+
+  it('a transient cut (the first answer of each instance) is retried once: the study arrives whole', async () => {
+    proxy.mode = 'cut-first';
+    const r = await s.pacs.retrieve([DX_STUDY, RG1_STUDY], { url: `${proxy.url}/dicom-web` }).done;
+    proxy.mode = 'pass';
+    expect(r.failures).toEqual([]);
+    expect(r.retrieved).toBe(3);
+    expect(r.import!.imported + r.import!.duplicates + r.import!.repaired).toBe(3);
+  }, 60_000);
 });

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type FaultMode = 'pass' | 'slow' | 'cut-connection' | 'broken-multipart' | 'truncated-instance' | 'html';
+export type FaultMode = 'pass' | 'slow' | 'cut-connection' | 'broken-multipart' | 'truncated-instance' | 'html' | 'cut-first';
 
 export interface FaultyPacs {
   url: string;
@@ -18,6 +18,7 @@ export interface FaultyPacs {
 
 export async function startFaultyPacs(upstream: string): Promise<FaultyPacs> {
   const state: FaultyPacs = { url: '', mode: 'pass', close: async () => {} };
+  const cutOnce = new Set<string>();
   const server = http.createServer(async (req, res) => {
     const isInstance = /\/instances\/[\d.]+$/.test(req.url ?? '');
     if (state.mode === 'html') {
@@ -39,7 +40,13 @@ export async function startFaultyPacs(upstream: string): Promise<FaultyPacs> {
       res.writeHead(up.status, { 'content-type': type, 'content-length': body.length }).end(body);
       return;
     }
-    if (state.mode === 'cut-connection') {
+    // cut-first: each instance's first answer is cut (a transient network fault), the next one whole.
+    const cutNow = state.mode === 'cut-connection' || (state.mode === 'cut-first' && !cutOnce.has(req.url!) && cutOnce.add(req.url!));
+    if (state.mode === 'cut-first' && !cutNow) {
+      res.writeHead(up.status, { 'content-type': type, 'content-length': body.length }).end(body);
+      return;
+    }
+    if (cutNow) {
       res.writeHead(200, { 'content-type': type, 'content-length': body.length });
       res.write(body.subarray(0, Math.floor(body.length / 3)), () => res.destroy());
       return;
