@@ -16,6 +16,8 @@ import type { DicomWebTarget } from './dicomweb';
 /** Electron's safeStorage, as much of it as we use. */
 export interface SecretStore {
   isEncryptionAvailable(): boolean;
+  /** Linux only: 'basic_text' means no keyring, and a key built into Electron: not a keychain. */
+  getSelectedStorageBackend?(): string;
   encryptString(plain: string): Buffer;
   decryptString(encrypted: Buffer): string;
 }
@@ -55,7 +57,8 @@ export class SecretVault {
 
   get persistent(): boolean {
     try {
-      return this.store?.isEncryptionAvailable() ?? false;
+      if (!this.store?.isEncryptionAvailable()) return false;
+      return process.platform !== 'linux' || this.store.getSelectedStorageBackend?.() !== 'basic_text';
     } catch {
       return false;
     }
