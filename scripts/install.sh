@@ -24,5 +24,34 @@ if ! have_browser; then
   fi
 fi
 
+# The PACS tests run a real PACS (Orthanc with its DICOMweb plugin) and dcmtk's storescu/dsrdump.
+# Each test starts its own Orthanc on random ports; the Debian package's own service must not start
+# (and hold 8042/4242), so a policy-rc.d refuses service starts while apt installs it.
+pacs_missing=()
+command -v Orthanc >/dev/null 2>&1 || [ -x /usr/sbin/Orthanc ] || pacs_missing+=(orthanc)
+[ -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || pacs_missing+=(orthanc-dicomweb)
+command -v storescu >/dev/null 2>&1 && command -v dsrdump >/dev/null 2>&1 || pacs_missing+=(dcmtk)
+if [ ${#pacs_missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    added_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+      $SUDO chmod +x /usr/sbin/policy-rc.d
+      added_policy=1
+    fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${pacs_missing[@]}"
+    [ -n "$added_policy" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+    # Where a service manager runs, keep the packaged Orthanc service off as well.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+      $SUDO systemctl disable --now orthanc >/dev/null 2>&1 || true
+    fi
+  else
+    echo "install.sh: ${pacs_missing[*]} missing and no apt-get; the PACS tests will be skipped with a printed reason" >&2
+  fi
+fi
+
 export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
 npm ci --no-audit --no-fund

@@ -15,6 +15,7 @@ import { trainingRequests, type DatasetSummary, type TrainingDone, type Training
 import { modelsRequests, type ActivationResult, type ModelDetail, type ModelVersion, type RepredictProgress } from './models';
 import { predictRequests, type HeatmapTensor, type PredictProgress, type PredictSummary } from './predict';
 import { importRequests, type ImportProgress, type ImportStatus, type ImportSummary } from './import';
+import { pacsRequests, type PacsConnectionTest, type PacsReceiverStatus, type PacsRetrieveProgress, type PacsRetrieveStatus, type PacsRetrieveSummary, type PacsSendRecord, type PacsSendSummary, type PacsSettingsView, type PacsStudy } from './pacs';
 
 /** An operation: its request schema, and its response type carried as a phantom. */
 export interface Operation<Req extends z.ZodType, Res> {
@@ -82,6 +83,19 @@ export const operations = {
     cancel: op<{ cancelled: boolean }>()(importRequests.cancel),
     status: op<ImportStatus>()(importRequests.status),
   },
+  /** The hospital PACS: connections, query/retrieve over DICOMweb, the receiver, results sent back as SRs. */
+  pacs: {
+    getSettings: op<PacsSettingsView>()(pacsRequests.getSettings),
+    setSettings: op<PacsSettingsView>()(pacsRequests.setSettings),
+    testConnection: op<PacsConnectionTest>()(pacsRequests.testConnection),
+    query: op<{ studies: PacsStudy[] }>()(pacsRequests.query),
+    retrieve: op<{ jobId: number }>()(pacsRequests.retrieve),
+    cancelRetrieve: op<{ cancelled: boolean }>()(pacsRequests.cancelRetrieve),
+    retrieveStatus: op<PacsRetrieveStatus>()(pacsRequests.retrieveStatus),
+    sendResults: op<PacsSendSummary>()(pacsRequests.sendResults),
+    sendHistory: op<PacsSendRecord[]>()(pacsRequests.sendHistory),
+    receiverStatus: op<PacsReceiverStatus>()(pacsRequests.receiverStatus),
+  },
 } as const;
 
 /** Events pushed from main to the renderer, by name. */
@@ -101,9 +115,13 @@ export interface EventMap {
   'predict.progress': PredictProgress;
   'import.progress': ImportProgress;
   'import.done': ImportSummary;
+  'pacs.retrieveProgress': PacsRetrieveProgress;
+  'pacs.retrieveDone': PacsRetrieveSummary;
+  /** The receiver imported an association's instances. */
+  'pacs.received': PacsReceiverStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'training.progress', 'training.done', 'models.repredictProgress', 'models.changed', 'predict.progress', 'import.progress', 'import.done'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'training.progress', 'training.done', 'models.repredictProgress', 'models.changed', 'predict.progress', 'import.progress', 'import.done', 'pacs.retrieveProgress', 'pacs.retrieveDone', 'pacs.received'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, session } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../services/services';
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   const services = createServices({
     dataDir,
     electronVersion: process.versions.electron,
+    // PACS passwords and tokens: encrypted with the OS keychain, never plain in the catalog.
+    secretStore: safeStorage,
     chooseFolder: async () => {
       const res = await dialog.showOpenDialog(win!, { title: 'Import a folder of chest X-rays', properties: ['openDirectory'] });
       return res.canceled ? null : (res.filePaths[0] ?? null);
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
   const handlers = createHandlers(services);
   const trusted = (url: string) => isTrustedRendererUrl(url, { devServerUrl, rendererFile });
   bindIpc(handlers, services, trusted);
+  // The DICOM receiver listens from launch when enabled in Settings; a failure shows in Settings.
+  services.pacs.applyReceiverSettings().catch(() => {});
 
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) =>
     callback(allowedPermissions.includes(permission)),

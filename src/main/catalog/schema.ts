@@ -247,4 +247,24 @@ export const migrations: readonly string[] = [
     INSERT INTO worklist_search (rowid, search_text) VALUES (NEW.image_id, NEW.search_text);
   END;
   `,
+  /* PACS: each object sent back to a PACS (a Structured Report or a heatmap Secondary Capture), the
+     audit of what left the workstation and the viewer's send history; see catalog/pacs.ts. */ `
+  CREATE TABLE pacs_sends (
+    id               INTEGER PRIMARY KEY,
+    image_id         INTEGER NOT NULL REFERENCES images(id),
+    prediction_id    INTEGER,
+    model_id         TEXT,
+    kind             TEXT NOT NULL CHECK (kind IN ('sr','sc')),
+    sop_class_uid    TEXT NOT NULL,
+    sop_instance_uid TEXT NOT NULL,
+    study_uid        TEXT NOT NULL,
+    via              TEXT NOT NULL CHECK (via IN ('dicomweb','dimse')),
+    destination      TEXT NOT NULL,          -- host:port or AE@host:port; never credentials
+    status           TEXT NOT NULL CHECK (status IN ('sent','failed')),
+    error            TEXT,
+    at               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+  );
+  CREATE INDEX pacs_sends_image ON pacs_sends(image_id, id DESC);
+  CREATE INDEX pacs_sends_sop ON pacs_sends(sop_instance_uid);
+`,
 ];

@@ -13,6 +13,8 @@ import { InferenceHost } from '../inference/inferenceHost';
 import { PredictionJobs } from '../inference/predictJob';
 import { RepredictService } from '../inference/repredict';
 import { TrainingService } from '../training/trainingService';
+import { PacsService } from '../pacs/pacsService';
+import type { SecretStore } from '../pacs/pacsSettings';
 
 /**
  * Every long-lived service, in one place: each declares its name on `Services` and how it is made
@@ -24,6 +26,7 @@ const REGISTRATIONS = [
   PredictionJobs.REGISTRATION,
   RepredictService.REGISTRATION,
   TrainingService.REGISTRATION,
+  PacsService.REGISTRATION,
 ] as const;
 
 type Registered = (typeof REGISTRATIONS)[number];
@@ -42,6 +45,8 @@ export interface ServicesOptions {
   chooseFolder?: () => Promise<string | null>;
   /** Asks the user where to save a file (Electron's save dialog; a stand-in in the harness). */
   chooseSaveFile?: (opts: { defaultName: string; filters: { name: string; extensions: string[] }[] }) => Promise<string | null>;
+  /** PACS: Electron's safeStorage in the app; absent elsewhere, where PACS secrets stay in memory. */
+  secretStore?: SecretStore | null;
 }
 
 /** Typed main → renderer events. ipc.ts forwards them to windows; the harness to the page. */
@@ -70,6 +75,8 @@ export interface Services extends LongLivedServices {
   readonly chooseFolder: (() => Promise<string | null>) | null;
   /** The save dialog; null where none exists (CLI). */
   readonly chooseSaveFile: NonNullable<ServicesOptions['chooseSaveFile']> | null;
+  /** Where PACS secrets are kept encrypted (Electron's safeStorage); null: in memory only. */
+  readonly secretStore: SecretStore | null;
   backend(): Promise<BackendReport>;
   /** Closes every long-lived service (ending its worker threads), newest first, then the catalog. */
   close(): Promise<void>;
@@ -103,6 +110,7 @@ export function createServices(opts: ServicesOptions & { catalogPath?: string })
     importRoots: new Set(),
     chooseFolder: opts.chooseFolder ?? null,
     chooseSaveFile: opts.chooseSaveFile ?? null,
+    secretStore: opts.secretStore ?? null,
     backend: () => initBackend(),
     close: () =>
       (closed ??= registry.close().finally(() => {

@@ -15,6 +15,8 @@ export const WORKERS = {
   training: 'training/training.worker.ts',
   /** The second wasm backend of data-parallel training: training/gradientPeer.ts. */
   gradientPeer: 'training/gradientPeer.worker.ts',
+  /** A PACS retrieve's network side (QIDO-RS, WADO-RS, multipart decode): pacs/retrieveJob.ts. */
+  pacsRetrieve: 'pacs/pacsRetrieve.worker.ts',
 } as const;
 
 export type WorkerName = keyof typeof WORKERS;

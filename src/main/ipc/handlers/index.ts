@@ -18,13 +18,14 @@ import { settingsHandlers } from './settings';
 import { importHandlers } from './import';
 import { trainingHandlers } from './training';
 import { modelsHandlers } from './models';
+import { pacsHandlers } from './pacs';
 
 /** One raw handler per channel: validates the payload, runs the operation, returns a typed result. */
 export type HandlerMap = Record<Channel, (payload: unknown) => Promise<IpcResult<unknown>>>;
 
 /** Each group's operations live in ipc/handlers/<group>.ts; add a group here. */
 function implementations(s: Services): Impl {
-  return { ...systemHandlers(s), ...predictHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s), ...importHandlers(s), ...trainingHandlers(s), ...modelsHandlers(s) };
+  return { ...systemHandlers(s), ...predictHandlers(s), ...worklistHandlers(s), ...imageHandlers(s), ...reviewHandlers(s), ...exportHandlers(s), ...settingsHandlers(s), ...importHandlers(s), ...trainingHandlers(s), ...modelsHandlers(s), ...pacsHandlers(s) };
 }
 
 function schemaFor(channel: Channel): z.ZodType {
