@@ -42,7 +42,7 @@ describe('cxr calibrate and cxr predict', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('calibrate writes temperature, ECE before/after, conformal, OOD and probe numbers into card.json', async () => {
-    const out = (await calibrate.run(ctx, { model: modelDir, data: [data], split: 'val', coverage: '0.9', score: 'lac', probe: true }, [])) as { n: number };
+    const out = (await calibrate.run(ctx, { model: modelDir, data: [data], split: 'val', coverage: '0.9', score: 'lac', sensitivity: '0.95', probe: true }, [])) as { n: number };
     expect(out.n).toBe(42);
     const card = readCard(modelDir);
     expect(card.calibration!.temperature).toBeGreaterThan(0);
