@@ -16,7 +16,7 @@ type Kernel = (args: KernelArgs) => Info;
 export class WasmKernelError extends Error {
   override name = 'WasmKernelError';
   constructor(reason: string) {
-    super(`model/wasmKernels.ts: ${reason}`);
+    super(`wasm training kernels: ${reason}`);
   }
 }
 

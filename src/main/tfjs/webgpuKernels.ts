@@ -20,7 +20,7 @@ type Kernel = (args: KernelArgs) => Info;
 export class GpuKernelError extends Error {
   override name = 'GpuKernelError';
   constructor(reason: string) {
-    super(`model/webgpuKernels.ts: ${reason}`);
+    super(`WebGPU training kernels: ${reason}`);
   }
 }
 

@@ -11,7 +11,7 @@ export const ARCHITECTURES = {
 } as const satisfies Record<string, { build: () => tf.LayersModel; inputSize: number; channels: number }>;
 
 export type ArchitectureName = keyof typeof ARCHITECTURES;
-export const DEFAULT_ARCHITECTURE: ArchitectureName = 'zhongSlim';
+export const DEFAULT_ARCHITECTURE: ArchitectureName = 'cxrResNet';
 
 export function isArchitectureName(name: string): name is ArchitectureName {
   return Object.hasOwn(ARCHITECTURES, name);
