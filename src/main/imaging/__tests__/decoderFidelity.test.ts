@@ -88,3 +88,213 @@ describe('cause 9: a truncated RT Plan', () => {
     expect(() => parseDicom(cut, 'cut_cr.dcm')).toThrow(/cut_cr\.dcm: not a readable DICOM dataset/);
   });
 });
+
+/** A 6x4 RGB test pattern: bars of colour over a ramp, 8 bits. */
+function rgbPattern(w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 3;
+      out[i] = (x * 53 + y * 7) % 256;
+      out[i + 1] = (x * 17 + y * 61) % 256;
+      out[i + 2] = 255 - ((x * 29 + y * 13) % 256);
+    }
+  }
+  return out;
+}
+
+function colorImage(opts: { rows: number; cols: number; photometric: string; bits: number; pixels: Uint8Array; planar?: number }): El[] {
+  return [
+    { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
+    { tag: 0x00080018, vr: 'UI', value: `1.2.826.0.1.3680043.9.9999.16.${opts.photometric.length}${opts.bits}` },
+    { tag: 0x00080060, vr: 'CS', value: 'OT' },
+    { tag: 0x00280002, vr: 'US', value: 3 },
+    { tag: 0x00280004, vr: 'CS', value: opts.photometric },
+    { tag: 0x00280006, vr: 'US', value: opts.planar ?? 0 },
+    { tag: 0x00280010, vr: 'US', value: opts.rows },
+    { tag: 0x00280011, vr: 'US', value: opts.cols },
+    { tag: 0x00280100, vr: 'US', value: opts.bits },
+    { tag: 0x00280101, vr: 'US', value: opts.bits },
+    { tag: 0x00280102, vr: 'US', value: opts.bits - 1 },
+    { tag: 0x00280103, vr: 'US', value: 0 },
+    { tag: 0x7fe00010, vr: opts.bits === 8 ? 'OB' : 'OW', value: opts.pixels },
+  ];
+}
+
+describe('cause 1: uncompressed YBR_FULL_422', () => {
+  it('is sized at two samples per pixel (Y1 Y2 Cb Cr) and renders its luma', async () => {
+    const w = 6;
+    const h = 4;
+    const rgb = rgbPattern(w, h);
+    const luma = new Uint8Array(w * h);
+    const ybr = new Uint8Array(w * h * 2);
+    for (let p = 0; p < w * h; p += 2) {
+      const ys = [p, p + 1].map((q) => Math.round(0.299 * rgb[q * 3]! + 0.587 * rgb[q * 3 + 1]! + 0.114 * rgb[q * 3 + 2]!));
+      luma[p] = ys[0]!;
+      luma[p + 1] = ys[1]!;
+      ybr.set([ys[0]!, ys[1]!, 128, 128], p * 2);
+    }
+    const d = await readDicomImage('ybr422.dcm', buildDicom(colorImage({ rows: h, cols: w, photometric: 'YBR_FULL_422', bits: 8, pixels: ybr })));
+    expect(d.frame.samples.length).toBe(w * h * 2);
+    expect(Array.from(d.image.data)).toEqual(Array.from(luma));
+  });
+});
+
+/** RLE Lossless (PS3.5 G): one segment per byte of each sample, most significant first, literal runs only. */
+function rleFrame(bytesPerSample: number, spp: number, samples: number[], pixels: number): Uint8Array {
+  const segments: Uint8Array[] = [];
+  for (let c = 0; c < spp; c++) {
+    for (let b = bytesPerSample - 1; b >= 0; b--) {
+      const plane = new Uint8Array(pixels);
+      for (let i = 0; i < pixels; i++) plane[i] = Math.floor(samples[i * spp + c]! / 2 ** (8 * b)) & 0xff;
+      const runs: number[] = [];
+      for (let i = 0; i < pixels; i += 128) {
+        const run = plane.subarray(i, Math.min(pixels, i + 128));
+        runs.push(run.length - 1, ...run);
+      }
+      if (runs.length % 2) runs.push(0);
+      segments.push(new Uint8Array(runs));
+    }
+  }
+  const header = new Uint8Array(64);
+  const dv = new DataView(header.buffer);
+  dv.setUint32(0, segments.length, true);
+  let offset = 64;
+  segments.forEach((s, i) => {
+    dv.setUint32(4 + i * 4, offset, true);
+    offset += s.length;
+  });
+  const out = new Uint8Array(offset);
+  out.set(header);
+  let o = 64;
+  for (const s of segments) {
+    out.set(s, o);
+    o += s.length;
+  }
+  return out;
+}
+
+/** Encapsulated pixel data: an empty basic offset table item, one fragment, the delimiter. */
+function encapsulated(fragment: Uint8Array): Uint8Array {
+  const frag = fragment.length % 2 ? new Uint8Array([...fragment, 0]) : fragment;
+  const out = new Uint8Array(8 + 8 + frag.length + 8);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, 0xfffe, true);
+  dv.setUint16(2, 0xe000, true);
+  dv.setUint16(8, 0xfffe, true);
+  dv.setUint16(10, 0xe000, true);
+  dv.setUint32(12, frag.length, true);
+  out.set(frag, 16);
+  dv.setUint16(16 + frag.length, 0xfffe, true);
+  dv.setUint16(18 + frag.length, 0xe0dd, true);
+  return out;
+}
+
+describe('cause 3: RLE with 32 bits allocated, RGB', () => {
+  it('decodes to the 32-bit samples written (12 segments) and renders their luma', async () => {
+    const w = 10;
+    const h = 6;
+    const samples: number[] = [];
+    for (let i = 0; i < w * h * 3; i++) samples.push(((i * 2654435761) >>> 0) % 2 ** 32);
+    const rle = rleFrame(4, 3, samples, w * h);
+    const els = colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 32, pixels: new Uint8Array(0) });
+    const bytes = buildRle(els, rle);
+    const d = await readDicomImage('rgb_rle_32bit.dcm', bytes);
+    expect(d.frame.samples).toBeInstanceOf(Uint32Array);
+    expect(Array.from(d.frame.samples)).toEqual(samples);
+    const k = 255 / (2 ** 32 - 1);
+    const gray = Array.from({ length: w * h }, (_, i) => Math.round((0.299 * samples[i * 3]! + 0.587 * samples[i * 3 + 1]! + 0.114 * samples[i * 3 + 2]!) * k));
+    expect(Array.from(d.image.data)).toEqual(gray);
+  });
+});
+
+/** A Part 10 RLE file: the elements' Pixel Data replaced by the encapsulated fragment. */
+function buildRle(els: El[], frame: Uint8Array): Uint8Array {
+  const file = buildDicom(els.map((e) => (e.tag === 0x7fe00010 ? { ...e, vr: 'OB', value: new Uint8Array(0) } : e)));
+  // buildDicom wrote an empty OB Pixel Data (12-byte header) last; swap in undefined length and the items.
+  const head = file.slice(0, file.length - 12);
+  const px = new Uint8Array(12);
+  const dv = new DataView(px.buffer);
+  dv.setUint16(0, 0x7fe0, true);
+  dv.setUint16(2, 0x0010, true);
+  px[4] = 0x4f;
+  px[5] = 0x42;
+  dv.setUint32(8, 0xffffffff, true);
+  const ts = '1.2.840.10008.1.2.1';
+  const out = new Uint8Array([...head, ...px, ...encapsulated(frame)]);
+  // The meta transfer syntax: explicit LE → RLE Lossless, same length (19 → 20 with padding: both even).
+  const at = indexOf(out, new TextEncoder().encode(ts + '\0'));
+  const rle = new TextEncoder().encode('1.2.840.10008.1.2.5\0');
+  expect(at).toBeGreaterThan(0);
+  const dvTs = new DataView(out.buffer);
+  expect(dvTs.getUint16(at - 2, true)).toBe(20);
+  out.set(rle, at);
+  return out;
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+describe('cause 7: JPEG 2000 whose SIZ header holds an embedded sequence delimiter', () => {
+  it('is repaired from the Columns tag and decodes to the same stored values as the intact file', async () => {
+    const intact = sample('RG3_J2KR.dcm');
+    const broken = intact.slice();
+    const soc = indexOf(broken, new Uint8Array([0xff, 0x4f, 0xff, 0x51]));
+    expect(soc).toBeGreaterThan(0);
+    broken.set([0xfe, 0xff, 0xdd, 0xe0], soc + 6);
+    const a = await readDicomImage('RG3_J2KR_esd.dcm', broken);
+    const b = await readDicomImage('RG3_J2KR.dcm', intact);
+    expect(mismatches(a.frame.samples, b.frame.samples)).toBe(0);
+  });
+});
+
+const haveDcmtk = ['dcmcjpeg', 'dcmdjpeg'].every((t) => fs.existsSync(`/usr/bin/${t}`));
+if (!haveDcmtk) console.log('decoderFidelity: dcmtk (dcmcjpeg, dcmdjpeg) is not installed: the Adobe APP14 test is skipped (apt-get install dcmtk)');
+
+describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no transform" marker', () => {
+  it('is decoded without a YCbCr→RGB step, even with a JFIF marker beside it (libjpeg-turbo would let JFIF win)', async () => {
+    const { runTool } = await import('../../../../test/helpers/dcmtk');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-adobe-'));
+    try {
+      const w = 64;
+      const h = 48;
+      const rgb = rgbPattern(w, h);
+      const raw = path.join(dir, 'rgb.dcm');
+      fs.writeFileSync(raw, buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7' }));
+      const jpg = path.join(dir, 'rgb_jpeg.dcm');
+      const enc = await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg]);
+      expect(enc.code, enc.stderr).toBe(0);
+      const file = new Uint8Array(fs.readFileSync(jpg));
+      const soi = indexOf(file, new Uint8Array([0xff, 0xd8, 0xff]));
+      expect(indexOf(file, new TextEncoder().encode('Adobe'))).toBeGreaterThan(soi);
+      // Add a JFIF APP0 after SOI, and lengthen the fragment item that holds it.
+      const jfif = new Uint8Array([0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+      const out = new Uint8Array([...file.subarray(0, soi + 2), ...jfif, ...file.subarray(soi + 2)]);
+      const dv = new DataView(out.buffer);
+      expect(dv.getUint16(soi - 8, true)).toBe(0xfffe);
+      dv.setUint32(soi - 4, dv.getUint32(soi - 4, true) + jfif.length, true);
+      const d = await readDicomImage('rgb_adobe_jfif.dcm', out);
+      let sum = 0;
+      for (let i = 0; i < rgb.length; i++) sum += Math.abs(d.frame.samples[i]! - rgb[i]!);
+      // Lossy baseline of a busy pattern: within a mean of 6 of 255 per sample (a stray YCbCr→RGB step gives about 90).
+      expect(sum / rgb.length).toBeLessThan(6);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stream without markers labelled RGB (the GDCM lossy sample) still gets the transform its JPEG default asks for', async () => {
+    const gdcm = await readDicomImage('SC_rgb_jpeg_lossy_gdcm.dcm', sample('SC_rgb_jpeg_lossy_gdcm.dcm'));
+    const dcmtk = await readDicomImage('SC_rgb_jpeg_dcmtk.dcm', sample('SC_rgb_jpeg_dcmtk.dcm'));
+    let sum = 0;
+    for (let i = 0; i < gdcm.frame.samples.length; i++) sum += Math.abs(gdcm.frame.samples[i]! - dcmtk.frame.samples[i]!);
+    // The same colour pattern from two lossy encoders: about 2.6 of 255; without the transform about 90.
+    expect(sum / gdcm.frame.samples.length).toBeLessThan(5);
+  });
+});

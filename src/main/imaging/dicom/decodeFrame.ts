@@ -5,6 +5,8 @@ import { ImagingError, describeThrown } from '../imagingError';
 import { transferSyntaxInfo } from './transferSyntax';
 import { decodeCornerstone } from './decoders/cornerstoneCodecs';
 import { decodeDcmjs } from './decoders/dcmjsCodecs';
+import { jpegNeedsColorTransform } from './decoders/jpegColorTransform';
+import { j2kCodestream } from './decoders/j2kCodestream';
 
 /** Above this a frame is not decoded at all (the screening rule `too_large` is 100 megapixels). */
 export const MAX_FRAME_PIXELS = 100_000_000;
@@ -18,7 +20,10 @@ export interface DecodedFrame {
   samplesPerPixel: number;
   /** Colour samples are planar (RRR…GGG…BBB) rather than interleaved. */
   planar: boolean;
-  /** The codec already turned YCbCr into RGB (JPEG, JPEG 2000 colour). */
+  /**
+   * The samples are RGB whatever the photometric says: the codec turned YCbCr into RGB (JPEG,
+   * JPEG 2000 colour), or the JPEG stream said its components are RGB as stored.
+   */
   codecMadeRgb: boolean;
   /** Native (uncompressed) data keeps its HighBit position; codecs return low-aligned samples. */
   native: boolean;
@@ -50,7 +55,7 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
   try {
     if (ts.encoding === 'native' || ts.encoding === 'native-big-endian') {
       if (pixel.encapsulatedPixelData) throw new Error('native transfer syntax but encapsulated pixel data');
-      const samples = nativeSamples(ds, pixel, width * height * spp, bitsAllocated, ts.encoding === 'native-big-endian', file);
+      const samples = nativeSamples(ds, pixel, nativeSampleCount(width, height, spp, tags.photometric), bitsAllocated, ts.encoding === 'native-big-endian', file);
       return { samples, width, height, samplesPerPixel: spp, planar: planarTag, codecMadeRgb: false, native: true };
     }
     const encoded = firstFrameBytes(ds, pixel, tags.frames);
@@ -66,9 +71,17 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
     };
     switch (ts.encoding) {
       case 'jpeg-baseline':
+        if (spp === 3 && jpegNeedsColorTransform(encoded) === false) {
+          // RGB as stored (an Adobe APP14 "no transform" marker): decode with no colour conversion.
+          const bytes = await decodeDcmjs('jpeg', encoded, geometry);
+          return { samples: toSamples(bytes, width * height * spp, file), width, height, samplesPerPixel: spp, planar: false, codecMadeRgb: true, native: false };
+        }
+      // falls through: the codec applies the YCbCr→RGB transform the stream asks for
       case 'jpeg-ls':
       case 'jpeg2000': {
-        const out = await decodeCornerstone(ts.encoding, encoded);
+        const stream = ts.encoding === 'jpeg2000' ? j2kCodestream(encoded, width) : encoded;
+        const out = await decodeCornerstone(ts.encoding, stream);
+        if (out.width === 0 || out.height === 0) throw new Error('the codec found no image header in the compressed data (damaged codestream)');
         if (out.width !== width || out.height !== height || out.components !== spp) {
           throw new Error(`codec says ${out.width}x${out.height}x${out.components}, tags say ${width}x${height}x${spp}`);
         }
@@ -90,6 +103,15 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
     if (err instanceof ImagingError) throw err;
     throw undecodable(file, `${ts.name} pixel data could not be decoded: ${describeThrown(err)}`);
   }
+}
+
+/**
+ * Samples in one uncompressed frame. YBR_FULL_422 stores two luma and one Cb/Cr pair per two
+ * pixels (Y1 Y2 Cb Cr, PS3.3 C.7.6.3.1.2): two samples per pixel, not three.
+ */
+function nativeSampleCount(width: number, height: number, spp: number, photometric: string | undefined): number {
+  if (spp === 3 && photometric === 'YBR_FULL_422') return Math.ceil((width * height) / 2) * 4;
+  return width * height * spp;
 }
 
 /** Reads frame 0 of uncompressed pixel data, refusing a declared size the file does not hold. */
@@ -137,12 +159,17 @@ function firstFrameBytes(ds: DataSet, pixel: Element, frames: number): Uint8Arra
   return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0, table);
 }
 
-/** Views codec output as samples, one or two bytes each, judged from its length. */
-function toSamples(bytes: Uint8Array, count: number, file: string): Uint8Array | Uint16Array {
+/** Views codec output as samples, one, two or four bytes each (little endian), judged from its length. */
+function toSamples(bytes: Uint8Array, count: number, file: string): Uint8Array | Uint16Array | Uint32Array {
   if (bytes.length === count) return bytes;
   if (bytes.length === count * 2) {
     const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
     return new Uint16Array(aligned.buffer, aligned.byteOffset, count);
+  }
+  if (bytes.length === count * 4) {
+    // 32 bits allocated (RLE keeps four byte segments per sample).
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    return new Uint32Array(aligned.buffer, aligned.byteOffset, count);
   }
   throw undecodable(file, `decoder returned ${bytes.length} bytes for ${count} samples`);
 }

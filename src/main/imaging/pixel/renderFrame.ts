@@ -32,7 +32,7 @@ export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): 
   const bitsStored = tags.bitsStored ?? bitsAllocated;
   if (frame.samplesPerPixel === 3) {
     const colorSpace = frame.codecMadeRgb || photometric === 'RGB' ? 'RGB' : photometric === 'YBR_FULL_422' && frame.native ? 'YBR_422' : photometric.startsWith('YBR') ? 'YBR' : 'RGB';
-    const data = colorToGray(frame.samples, { width, height, planar: frame.planar, colorSpace, maxValue: 2 ** Math.min(bitsStored, 16) - 1 });
+    const data = colorToGray(frame.samples, { width, height, planar: frame.planar, colorSpace, maxValue: 2 ** Math.min(bitsStored, frame.samples.BYTES_PER_ELEMENT * 8) - 1 });
     return { image: { data, width, height }, steps: { voi: 'none', inverted: false, color: true } };
   }
   const signed = tags.pixelRepresentation === 1;
