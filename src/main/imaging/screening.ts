@@ -1,12 +1,15 @@
 import type { DicomTags } from './dicom/dicomTags';
 import type { ExclusionReason, WarningCode } from '../../shared/import';
 import { MAX_FRAME_PIXELS } from './dicom/decodeFrame';
-import { isNonImageSopClass } from './dicom/nonImageSop';
+import { floatPixelDataDetail, isNonImageSopClass } from './dicom/nonImageSop';
 
 export interface Screening {
   exclusion: ExclusionReason | null;
   warnings: WarningCode[];
+  /** What the object is, where the exclusion code alone would mislead (float pixel data). */
+  detail?: string;
 }
+
 
 const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RWV', 'RTPLAN', 'RTSTRUCT', 'RTRECORD', 'RTDOSE', 'PLAN']);
 const LATERAL_VIEWS = new Set(['LL', 'RL', 'LATERAL', 'LAT']);
@@ -22,6 +25,9 @@ export function screenDicom(tags: DicomTags): Screening {
   if (tags.frames > 1) warnings.push('multiframe_first_frame');
   const sop = tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '';
   let exclusion: ExclusionReason | null = null;
+  if (tags.floatPixelData && !tags.hasPixelData) {
+    return { exclusion: 'non_image_sop', warnings, detail: floatPixelDataDetail(tags.floatPixelData) };
+  }
   if (!tags.hasPixelData || NON_IMAGE_MODALITIES.has(tags.modality ?? '') || isNonImageSopClass(sop)) {
     exclusion = 'non_image_sop';
   } else if (tags.modality === 'CT' || tags.modality === 'MR') {

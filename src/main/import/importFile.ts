@@ -102,7 +102,7 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
   let renderingHash: string | null = null;
   let exclusion = screening.exclusion;
   let error: string | undefined;
-  if (exclusion === 'non_image_sop' && !tags.hasPixelData && declaresAnImage(tags)) {
+  if (exclusion === 'non_image_sop' && !tags.hasPixelData && !tags.floatPixelData && declaresAnImage(tags)) {
     // An image object without its pixels was cut short or damaged: the user hears of it.
     exclusion = 'undecodable';
     error = 'the dataset has no Pixel Data element: the file is cut short or damaged';

@@ -2,10 +2,11 @@
  * The nine causes of issue 16 (files other toolkits write that import misread), one test each,
  * on real samples reshaped or on DICOM bytes written here. Each failed before its fix.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SHARED_DATA } from '../../../../test/helpers/tempServices';
+import { SHARED_DATA, tempServices } from '../../../../test/helpers/tempServices';
+import { runImport } from '../../import/importRun';
 import { buildDicom, grayImage, type El } from '../../../../test/helpers/buildDicom';
 import { readDicomImage } from '../dicom/dicomImage';
 import { parseDicom } from '../dicom/parseDicom';
@@ -415,5 +416,50 @@ describe('cause 4: PALETTE COLOR goes through its palette, then to gray', () => 
     expect(Array.from(d.image.data)).toEqual(want);
     // No oracle here: dcm2pnm ignores segmented palettes ("not yet supported") and GDCM 3.0.21's
     // --decompress-lut asserts on them; the expected table above is expanded by hand from C.7.9.2.
+  });
+});
+
+/** A parametric map: Float Pixel Data (7FE0,0008) and no integer Pixel Data. */
+function floatMap(): Uint8Array {
+  const values = new Float32Array(16).map((_, i) => i * 0.25 - 1);
+  return buildDicom(
+    [
+      { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.30' },
+      { tag: 0x00080018, vr: 'UI', value: '1.2.826.0.1.3680043.9.9999.16.8' },
+      { tag: 0x00080060, vr: 'CS', value: 'MR' },
+      { tag: 0x00280002, vr: 'US', value: 1 },
+      { tag: 0x00280004, vr: 'CS', value: 'MONOCHROME2' },
+      { tag: 0x00280010, vr: 'US', value: 4 },
+      { tag: 0x00280011, vr: 'US', value: 4 },
+      { tag: 0x00280100, vr: 'US', value: 32 },
+      { tag: 0x7fe00008, vr: 'OF', value: new Uint8Array(values.buffer) },
+    ],
+    { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.30' },
+  );
+}
+
+describe('cause 8: Float Pixel Data (a parametric map)', () => {
+  it('screens as non_image_sop and says it is float pixel data, not a radiograph', async () => {
+    const tags = readDicomTags(parseDicom(floatMap(), 'pmap.dcm'));
+    expect(tags.floatPixelData).toBe('float');
+    const s = screenDicom(tags);
+    expect(s.exclusion).toBe('non_image_sop');
+    expect(s.detail).toMatch(/Float Pixel Data .*not a radiograph/);
+    await expect(readDicomImage('pmap.dcm', floatMap())).rejects.toThrow(/pmap\.dcm: Float Pixel Data/);
+  });
+});
+
+describe('causes 8 and 9 through the import', () => {
+  const s = tempServices('cxr-fidelity-');
+  afterAll(() => s.cleanup());
+
+  it('a parametric map and a truncated RT Plan are catalogued as non_image_sop with no error rows', async () => {
+    const root = path.join(s.dataDir, 'in');
+    fs.mkdirSync(root, { recursive: true });
+    fs.writeFileSync(path.join(root, 'pmap.dcm'), floatMap());
+    fs.writeFileSync(path.join(root, 'rtplan_truncated'), truncatedRtPlan());
+    const r = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [root], labelsFromFolders: false });
+    expect(r.errors).toEqual([]);
+    expect(r.excluded).toEqual({ non_image_sop: 2 });
   });
 });

@@ -2,6 +2,7 @@ import type { DataSet, Element } from 'dicom-parser';
 import { dicomParser } from './parseDicom';
 import type { DicomTags } from './dicomTags';
 import { ImagingError, describeThrown } from '../imagingError';
+import { floatPixelDataDetail } from './nonImageSop';
 import { transferSyntaxInfo } from './transferSyntax';
 import { decodeCornerstone } from './decoders/cornerstoneCodecs';
 import { decodeDcmjs } from './decoders/dcmjsCodecs';
@@ -36,7 +37,10 @@ function undecodable(file: string, reason: string): ImagingError {
 /** Decodes frame 0 (the only frame import renders) of a dataset with pixel data. */
 export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: string): Promise<DecodedFrame> {
   const pixel = ds.elements.x7fe00010;
-  if (!pixel) throw new ImagingError(file, 'no_pixel_data', 'the dataset has no Pixel Data element');
+  if (!pixel) {
+    if (tags.floatPixelData) throw new ImagingError(file, 'no_pixel_data', floatPixelDataDetail(tags.floatPixelData));
+    throw new ImagingError(file, 'no_pixel_data', 'the dataset has no Pixel Data element');
+  }
   const width = tags.cols ?? 0;
   const height = tags.rows ?? 0;
   const spp = tags.samplesPerPixel ?? 1;

@@ -28,3 +28,8 @@ export function isNonImageSopClass(uid: string): boolean {
   if (uid.startsWith(RT_PREFIX)) return uid !== RT_IMAGE;
   return NON_IMAGE_SOP_PREFIXES.some((p) => uid === p || uid.startsWith(`${p}.`));
 }
+
+/** Said of an object whose pixels are Float or Double Float Pixel Data (no integer Pixel Data). */
+export function floatPixelDataDetail(kind: 'float' | 'double'): string {
+  return `${kind === 'float' ? 'Float' : 'Double Float'} Pixel Data (a parametric map or other computed image): not a radiograph`;
+}
