@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 /** What a file is, judged from its first bytes (never from its extension). */
 export type FileKind = 'dicom' | 'dicom-raw' | 'jpeg' | 'png' | 'unknown';
 
@@ -7,6 +10,29 @@ export const SNIFF_BYTES = 132;
 const VRS = new Set(
   'AE AS AT CS DA DS DT FL FD IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '),
 );
+
+/**
+ * Names that say "an image": a file so named that holds none is worth an error, not a silent
+ * skip (import and predict alike). Whether a file is read at all is judged by content.
+ */
+export const IMAGE_EXTENSIONS = new Set(['.dcm', '.dicom', '.dic', '.ima', '.jpg', '.jpeg', '.png']);
+
+export const namedAsImage = (file: string): boolean => IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase());
+
+/** Sniffs a file on disk from its first SNIFF_BYTES bytes; 'unknown' when it cannot be read. */
+export async function sniffPath(file: string): Promise<FileKind> {
+  let fh: fs.promises.FileHandle | undefined;
+  try {
+    fh = await fs.promises.open(file, 'r');
+    const head = new Uint8Array(SNIFF_BYTES);
+    const { bytesRead } = await fh.read(head, 0, SNIFF_BYTES, 0);
+    return sniffBytes(head.subarray(0, bytesRead));
+  } catch {
+    return 'unknown';
+  } finally {
+    await fh?.close();
+  }
+}
 
 export function sniffBytes(head: Uint8Array): FileKind {
   if (head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d) {
