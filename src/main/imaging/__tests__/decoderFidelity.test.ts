@@ -463,3 +463,16 @@ describe('causes 8 and 9 through the import', () => {
     expect(r.excluded).toEqual({ non_image_sop: 2 });
   });
 });
+
+describe('found by the conformance suite: 8-bit samples in big endian OW', () => {
+  it('are read in swapped 16-bit words (dcmconv +tb writes colour that way)', async () => {
+    const w = 6;
+    const h = 4;
+    const rgb = rgbPattern(w, h);
+    // An OW value holds the bytes as little-endian words; buildDicom writes each word big endian.
+    const words = new Uint16Array(rgb.length / 2).map((_, i) => rgb[i * 2]! | (rgb[i * 2 + 1]! << 8));
+    const els = colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }).map((e) => (e.tag === 0x7fe00010 ? { ...e, vr: 'OW', value: words } : e));
+    const d = await readDicomImage('rgb_be_ow.dcm', buildDicom(els, { bigEndian: true }));
+    expect(Array.from(d.frame.samples)).toEqual(Array.from(rgb));
+  });
+});

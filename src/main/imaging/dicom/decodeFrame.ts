@@ -89,8 +89,11 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
         if (out.width !== width || out.height !== height || out.components !== spp) {
           throw new Error(`codec says ${out.width}x${out.height}x${out.components}, tags say ${width}x${height}x${spp}`);
         }
-        // JPEG and JPEG 2000 decoders apply the colour transform; JPEG-LS keeps the stored colour space.
-        const made = spp === 3 && ts.encoding !== 'jpeg-ls';
+        // JPEG decoders apply the colour transform the stream asks for. JPEG 2000 decoders invert
+        // only the codestream's multi-component transform, which DICOM names YBR_RCT/YBR_ICT (or
+        // RGB): a YBR_FULL codestream stays YBR. JPEG-LS keeps the stored colour space.
+        const photometric = tags.photometric ?? '';
+        const made = spp === 3 && (ts.encoding === 'jpeg-baseline' || (ts.encoding === 'jpeg2000' && !photometric.startsWith('YBR_FULL')));
         return { samples: toSamples(out.bytes, width * height * spp, file), width, height, samplesPerPixel: spp, planar: false, codecMadeRgb: made, native: false };
       }
       case 'jpeg-extended':
@@ -137,6 +140,14 @@ function nativeSamples(
   const bytes = new Uint8Array(need);
   bytes.set(ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + need));
   if (bigEndian && bytesPer > 1) swapBytes(bytes, bytesPer);
+  // Big endian OW is swapped in 16-bit words whatever the samples are: 8-bit samples written as
+  // OW (dcmtk does, for colour) come in swapped pairs (PS3.5 7.3; OB is never swapped).
+  if (bigEndian && bytesPer === 1 && pixel.vr === 'OW') {
+    const whole = new Uint8Array(need + (need % 2));
+    whole.set(ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + whole.length));
+    swapBytes(whole, 2);
+    bytes.set(whole.subarray(0, need));
+  }
   if (bytesPer === 1) return bytes;
   return bytesPer === 2 ? new Uint16Array(bytes.buffer) : new Uint32Array(bytes.buffer);
 }

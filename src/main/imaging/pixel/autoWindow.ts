@@ -10,8 +10,8 @@
  * Min–max lets those few pixels set the whole scale, so the lung fields land in a narrow band
  * of gray and differ from file to file with the outliers, not the anatomy; the percentiles
  * ignore 1% of the pixels and give a stable, contrast-filled rendering. Images without
- * outliers come out nearly the same either way (rendering correlation with min–max ≥ 0.98 on
- * the conformance variants).
+ * outliers come out nearly the same either way: on the conformance variants without a window
+ * the correlation of our rendering with dcmtk's min–max one is 0.9996 at the lowest.
  *
  * With `counts`, `values` is a lookup table and counts[i] says how many pixels have values[i]
  * (renderFrame's fast path).
