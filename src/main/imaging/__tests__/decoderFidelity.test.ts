@@ -290,6 +290,36 @@ describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no 
     }
   });
 
+  it('a stream without markers, labelled RGB and not subsampled, is RGB as stored (as dcmtk and GDCM read it)', async () => {
+    const { runTool } = await import('../../../../test/helpers/dcmtk');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-nomark-'));
+    try {
+      const w = 64;
+      const h = 48;
+      const rgb = rgbPattern(w, h);
+      const raw = path.join(dir, 'rgb.dcm');
+      fs.writeFileSync(raw, buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7' }));
+      const jpg = path.join(dir, 'rgb_jpeg.dcm');
+      expect((await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg])).code).toBe(0);
+      const file = new Uint8Array(fs.readFileSync(jpg));
+      // Blank the Adobe marker into a COM segment, and rename the components 1, 2, 3.
+      const adobe = indexOf(file, new TextEncoder().encode('Adobe'));
+      expect(file[adobe - 3]).toBe(0xee);
+      file[adobe - 3] = 0xfe;
+      const sof = indexOf(file, new Uint8Array([0xff, 0xc0]));
+      for (let c = 0; c < 3; c++) file[sof + 10 + c * 3] = c + 1;
+      const sos = indexOf(file, new Uint8Array([0xff, 0xda]));
+      for (let c = 0; c < 3; c++) file[sos + 5 + c * 2] = c + 1;
+      const d = await readDicomImage('rgb_no_markers.dcm', file);
+      let sum = 0;
+      for (let i = 0; i < rgb.length; i++) sum += Math.abs(d.frame.samples[i]! - rgb[i]!);
+      expect(sum / rgb.length).toBeLessThan(6);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a stream without markers labelled RGB (the GDCM lossy sample) still gets the transform its JPEG default asks for', async () => {
     const gdcm = await readDicomImage('SC_rgb_jpeg_lossy_gdcm.dcm', sample('SC_rgb_jpeg_lossy_gdcm.dcm'));
     const dcmtk = await readDicomImage('SC_rgb_jpeg_dcmtk.dcm', sample('SC_rgb_jpeg_dcmtk.dcm'));

@@ -75,7 +75,7 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
     };
     switch (ts.encoding) {
       case 'jpeg-baseline':
-        if (spp === 3 && jpegNeedsColorTransform(encoded) === false) {
+        if (spp === 3 && jpegNeedsColorTransform(encoded, tags.photometric) === false) {
           // RGB as stored (an Adobe APP14 "no transform" marker): decode with no colour conversion.
           const bytes = await decodeDcmjs('jpeg', encoded, geometry);
           return { samples: toSamples(bytes, width * height * spp, file), width, height, samplesPerPixel: spp, planar: false, codecMadeRgb: true, native: false };

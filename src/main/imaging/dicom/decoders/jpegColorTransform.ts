@@ -4,15 +4,18 @@
  * an Adobe APP14 marker's transform flag says it outright (0: no transform, RGB as stored; 1:
  * YCbCr), whatever else the stream holds (libjpeg-turbo lets a JFIF marker win over it, and so
  * would turn RGB into nonsense); else a JFIF marker means YCbCr; else component ids 'R','G','B'
- * mean RGB; else YCbCr, the JPEG default. The DICOM photometric is not trusted for this: writers
- * label YCbCr streams RGB (the GDCM lossy sample) more often than they get the markers wrong.
- * Returns undefined for a stream it cannot read up to the frame header.
+ * mean RGB. A stream with none of these is YCbCr by the JPEG default, unless the DICOM
+ * photometric says RGB and no component is subsampled: then it is RGB as stored, as dcmtk and
+ * GDCM read it. Chroma subsampling only makes sense for YCbCr, so a subsampled stream labelled
+ * RGB (the GDCM lossy sample) is still YCbCr. Undefined for a stream it cannot read up to the
+ * frame header.
  */
-export function jpegNeedsColorTransform(stream: Uint8Array): boolean | undefined {
+export function jpegNeedsColorTransform(stream: Uint8Array, photometric?: string): boolean | undefined {
   if (stream.length < 4 || stream[0] !== 0xff || stream[1] !== 0xd8) return undefined;
   let adobeTransform: number | undefined;
   let jfif = false;
   let ids: number[] | undefined;
+  let sampling: number[] = [];
   let p = 2;
   while (p + 4 <= stream.length) {
     if (stream[p] !== 0xff) return undefined;
@@ -33,7 +36,11 @@ export function jpegNeedsColorTransform(stream: Uint8Array): boolean | undefined
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       const n = stream[body + 5] ?? 0;
       ids = [];
-      for (let c = 0; c < n; c++) ids.push(stream[body + 6 + c * 3] ?? 0);
+      sampling = [];
+      for (let c = 0; c < n; c++) {
+        ids.push(stream[body + 6 + c * 3] ?? 0);
+        sampling.push(stream[body + 7 + c * 3] ?? 0);
+      }
     }
     if (marker === 0xda) break; // start of scan: every header marker has been seen
     p += 2 + len;
@@ -43,6 +50,7 @@ export function jpegNeedsColorTransform(stream: Uint8Array): boolean | undefined
   if (adobeTransform !== undefined) return adobeTransform !== 0;
   if (jfif) return true;
   if (ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42) return false;
+  if (photometric === 'RGB' && sampling.every((f) => f === sampling[0])) return false;
   return true;
 }
 
