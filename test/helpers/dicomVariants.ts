@@ -11,7 +11,20 @@ import path from 'node:path';
 import { runTool } from './dcmtk';
 import { buildDicom, grayImage, type El } from './buildDicom';
 
-export const TOOLS = ['dcmconv', 'dcmcjpeg', 'dcmdjpeg', 'dcmcrle', 'dcmcjpls', 'dcmj2pnm', 'dcml2pnm', 'dcm2pnm', 'gdcmconv', 'gdcmimg', 'gdcmraw', 'opj_compress'];
+export const TOOLS = [
+  'dcmconv',
+  'dcmcjpeg',
+  'dcmdjpeg',
+  'dcmcrle',
+  'dcmcjpls',
+  'dcmj2pnm',
+  'dcml2pnm',
+  'dcm2pnm',
+  'gdcmconv',
+  'gdcmimg',
+  'gdcmraw',
+  'opj_compress',
+];
 
 /** The tools of TOOLS that are not on this machine. */
 export function missingTools(): string[] {
@@ -33,13 +46,22 @@ export interface VariantFailure {
 
 async function tool(cmd: string, args: string[]): Promise<void> {
   const r = await runTool(cmd, args, 60_000);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.slice(0, -2).join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`);
+  if (r.code !== 0)
+    throw new Error(
+      `${cmd} ${args.slice(0, -2).join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-1)[0]}`,
+    );
 }
 
 type Recipe = { name: string; lossy?: boolean; make: (input: string, output: string) => Promise<void> };
 
-const dcmtk = (cmd: string, ...opts: string[]) => (i: string, o: string) => tool(cmd, [...opts, i, o]);
-const gdcm = (...opts: string[]) => (i: string, o: string) => tool('gdcmconv', [...opts, i, o]);
+const dcmtk =
+  (cmd: string, ...opts: string[]) =>
+  (i: string, o: string) =>
+    tool(cmd, [...opts, i, o]);
+const gdcm =
+  (...opts: string[]) =>
+  (i: string, o: string) =>
+    tool('gdcmconv', [...opts, i, o]);
 
 /**
  * OpenJPEG's encoder on the base's pixels (dcm2pnm writes them as a PPM), wrapped by gdcmimg:
@@ -79,7 +101,10 @@ const COLOR: Recipe[] = [
   { name: 'YBR_FULL (gdcmconv -P YBR_FULL)', make: gdcm('--raw', '-P', 'YBR_FULL') },
   { name: 'big endian (dcmconv +tb)', make: dcmtk('dcmconv', '+tb') },
   { name: 'RLE (dcmcrle)', make: dcmtk('dcmcrle') },
-  { name: 'RLE planar 1 (gdcmconv --rle --planar-configuration 1)', make: gdcm('--rle', '--planar-configuration', '1') },
+  {
+    name: 'RLE planar 1 (gdcmconv --rle --planar-configuration 1)',
+    make: gdcm('--rle', '--planar-configuration', '1'),
+  },
   { name: 'JPEG baseline YBR_FULL_422 (dcmcjpeg +eb)', lossy: true, make: dcmtk('dcmcjpeg', '+eb') },
   { name: 'JPEG baseline YBR_FULL 4:4:4 (dcmcjpeg +eb +s4)', lossy: true, make: dcmtk('dcmcjpeg', '+eb', '+s4') },
   { name: 'JPEG baseline RGB, no transform (dcmcjpeg +eb +cr)', lossy: true, make: dcmtk('dcmcjpeg', '+eb', '+cr') },
@@ -95,7 +120,11 @@ const COLOR: Recipe[] = [
     },
   },
   { name: 'JPEG 2000 lossless, YBR_RCT (opj_compress, gdcmimg)', make: openjpeg([]) },
-  { name: 'JPEG 2000 lossy, YBR_ICT (opj_compress -I -r 10, gdcmimg)', lossy: true, make: openjpeg(['-I', '-r', '10']) },
+  {
+    name: 'JPEG 2000 lossy, YBR_ICT (opj_compress -I -r 10, gdcmimg)',
+    lossy: true,
+    make: openjpeg(['-I', '-r', '10']),
+  },
 ];
 
 /** Re-encodings of a 3-frame monochrome base: offset table or none, one or several fragments per frame. */
@@ -104,7 +133,10 @@ const MULTIFRAME: Recipe[] = [
   { name: 'RLE with offset table (dcmcrle +ot)', make: dcmtk('dcmcrle', '+ot') },
   { name: 'RLE without offset table (dcmcrle -ot)', make: dcmtk('dcmcrle', '-ot') },
   { name: 'JPEG lossless with offset table (dcmcjpeg +e1 +ot)', make: dcmtk('dcmcjpeg', '+e1', '+ot') },
-  { name: 'JPEG lossless, no offset table, 1 KiB fragments (dcmcjpeg +e1 -ot +fs 1)', make: dcmtk('dcmcjpeg', '+e1', '-ot', '+fs', '1') },
+  {
+    name: 'JPEG lossless, no offset table, 1 KiB fragments (dcmcjpeg +e1 -ot +fs 1)',
+    make: dcmtk('dcmcjpeg', '+e1', '-ot', '+fs', '1'),
+  },
   { name: 'JPEG baseline without offset table (dcmcjpeg +eb -ot)', lossy: true, make: dcmtk('dcmcjpeg', '+eb', '-ot') },
   { name: 'JPEG-LS without offset table (dcmcjpls -ot)', make: dcmtk('dcmcjpls', '-ot') },
   { name: 'JPEG 2000 lossless (gdcmconv --j2k)', make: gdcm('--j2k') },
@@ -131,7 +163,12 @@ function paletteFile(file: string, bits: 8 | 16): void {
   const ch = (i: number, c: number) => [(i * 37) % 256, (i * 91 + 40) % 256, (i * 11 + 200) % 256][c]!;
   const lut: El[] = [];
   for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281101 + c, vr: 'US', value: [256, 0, bits] });
-  for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281201 + c, vr: 'OW', value: new Uint16Array(256).map((_, i) => (bits === 16 ? ch(i, c) * 257 : ch(i, c))) });
+  for (let c = 0; c < 3; c++)
+    lut.push({
+      tag: 0x00281201 + c,
+      vr: 'OW',
+      value: new Uint16Array(256).map((_, i) => (bits === 16 ? ch(i, c) * 257 : ch(i, c))),
+    });
   const els = grayImage({ rows: side, cols: side, pixels: px, bitsAllocated: 8, photometric: 'PALETTE COLOR' }, [
     { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
     { tag: 0x00080060, vr: 'CS', value: 'OT' },
@@ -157,13 +194,18 @@ export const SOURCES: Source[] = [
 /** Runs `fn` over `items`, `n` at a time. */
 async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 /** Makes every variant into `dir`; the ones a tool refuses are returned as failures, with its words. */
-export async function generateVariants(sampleDir: string, dir: string): Promise<{ variants: Variant[]; failures: VariantFailure[] }> {
+export async function generateVariants(
+  sampleDir: string,
+  dir: string,
+): Promise<{ variants: Variant[]; failures: VariantFailure[] }> {
   const variants: Variant[] = [];
   const failures: VariantFailure[] = [];
   const jobs: { name: string; lossy: boolean; input: string; output: string; make: Recipe['make'] }[] = [];
@@ -174,12 +216,32 @@ export async function generateVariants(sampleDir: string, dir: string): Promise<
     // also turns YBR into RGB (GDCM would keep the JPEG's YBR_FULL).
     if (src.kind === 'color') await tool('dcmdjpeg', ['+te', path.join(sampleDir, src.sample), base]);
     else await tool('gdcmconv', ['--raw', '-X', path.join(sampleDir, src.sample), base]);
-    variants.push({ name: `${stem} base (${src.kind === 'color' ? 'dcmdjpeg' : 'gdcmconv --raw'})`, file: base, lossy: false });
+    variants.push({
+      name: `${stem} base (${src.kind === 'color' ? 'dcmdjpeg' : 'gdcmconv --raw'})`,
+      file: base,
+      lossy: false,
+    });
     const recipes = src.kind === 'mono' ? MONO : COLOR;
-    recipes.forEach((r, i) => jobs.push({ name: `${stem} ${r.name}`, lossy: !!r.lossy, input: base, output: path.join(dir, `${stem}-${i}.dcm`), make: r.make }));
+    recipes.forEach((r, i) =>
+      jobs.push({
+        name: `${stem} ${r.name}`,
+        lossy: !!r.lossy,
+        input: base,
+        output: path.join(dir, `${stem}-${i}.dcm`),
+        make: r.make,
+      }),
+    );
     if (src.multiframe) {
       const mf = await multiframeBase(base, dir, src.multiframe.width, src.multiframe.height);
-      MULTIFRAME.forEach((r, i) => jobs.push({ name: `${stem} 3 frames, ${r.name}`, lossy: !!r.lossy, input: mf, output: path.join(dir, `${stem}-mf${i}.dcm`), make: r.make }));
+      MULTIFRAME.forEach((r, i) =>
+        jobs.push({
+          name: `${stem} 3 frames, ${r.name}`,
+          lossy: !!r.lossy,
+          input: mf,
+          output: path.join(dir, `${stem}-mf${i}.dcm`),
+          make: r.make,
+        }),
+      );
     }
   }
   await pool(jobs, 2, async (j) => {
@@ -212,7 +274,12 @@ export interface OracleDecode {
 
 const NATIVE = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
 const J2K = new Set(['1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.91']);
-const JPEG = new Set(['1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70']);
+const JPEG = new Set([
+  '1.2.840.10008.1.2.4.50',
+  '1.2.840.10008.1.2.4.51',
+  '1.2.840.10008.1.2.4.57',
+  '1.2.840.10008.1.2.4.70',
+]);
 const JPEG_LS = new Set(['1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81']);
 
 /**
@@ -221,7 +288,13 @@ const JPEG_LS = new Set(['1.2.840.10008.1.2.4.80', '1.2.840.10008.1.2.4.81']);
  * JPEG-LS; dcm2pnm on GDCM's decode for JPEG 2000, which the free dcmtk does not read), with the
  * file's first window, or min–max where it has none.
  */
-export async function oracleDecode(v: Variant, transferSyntax: string, hasWindow: boolean, monochrome: boolean, dir: string): Promise<OracleDecode> {
+export async function oracleDecode(
+  v: Variant,
+  transferSyntax: string,
+  hasWindow: boolean,
+  monochrome: boolean,
+  dir: string,
+): Promise<OracleDecode> {
   const stem = path.join(dir, path.basename(v.file, '.dcm'));
   const decoded = `${stem}-oracle.dcm`;
   if (NATIVE.has(transferSyntax)) await tool('dcmconv', ['+te', v.file, decoded]);
@@ -255,6 +328,7 @@ function readPnmGray(pnm: Uint8Array): { gray: Uint8Array; width: number; height
   const body = pnm.subarray(p);
   if (magic === 'P5') return { gray: body.slice(0, n), width, height };
   const gray = new Uint8Array(n);
-  for (let i = 0; i < n; i++) gray[i] = Math.round(0.299 * body[i * 3]! + 0.587 * body[i * 3 + 1]! + 0.114 * body[i * 3 + 2]!);
+  for (let i = 0; i < n; i++)
+    gray[i] = Math.round(0.299 * body[i * 3]! + 0.587 * body[i * 3 + 1]! + 0.114 * body[i * 3 + 2]!);
   return { gray, width, height };
 }

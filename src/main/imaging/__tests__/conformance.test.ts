@@ -16,7 +16,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DATA } from '../../../../test/helpers/tempServices';
-import { generateVariants, missingTools, oracleDecode, type Variant, type VariantFailure } from '../../../../test/helpers/dicomVariants';
+import {
+  generateVariants,
+  missingTools,
+  oracleDecode,
+  type Variant,
+  type VariantFailure,
+} from '../../../../test/helpers/dicomVariants';
 import { readDicomImage, type DicomImage } from '../dicom/dicomImage';
 import { parseDicom } from '../dicom/parseDicom';
 import { readDicomTags } from '../dicom/dicomTags';
@@ -24,7 +30,9 @@ import { transferSyntaxInfo } from '../dicom/transferSyntax';
 
 const missing = missingTools();
 if (missing.length > 0) {
-  console.log(`conformance: skipped, these tools are not installed: ${missing.join(', ')} (apt-get install dcmtk libgdcm-tools; scripts/install.sh does)`);
+  console.log(
+    `conformance: skipped, these tools are not installed: ${missing.join(', ')} (apt-get install dcmtk libgdcm-tools; scripts/install.sh does)`,
+  );
 }
 
 interface Row {
@@ -78,7 +86,8 @@ function oracleSamples(bytes: Uint8Array, bitsAllocated: number, count: number):
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const per = bitsAllocated / 8;
   const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = per === 1 ? bytes[i]! : per === 2 ? dv.getUint16(i * 2, true) : dv.getUint32(i * 4, true);
+  for (let i = 0; i < count; i++)
+    out[i] = per === 1 ? bytes[i]! : per === 2 ? dv.getUint16(i * 2, true) : dv.getUint32(i * 4, true);
   return out;
 }
 
@@ -123,7 +132,12 @@ async function measure(v: Variant, dir: string): Promise<Row> {
     row.storedNote = 'stored as Y1 Y2 Cb Cr (two samples a pixel): compared by rendering';
   } else {
     const a = interleaved(ours.frame.samples, n, spp, ours.frame.planar);
-    const b = interleaved(oracleSamples(oracle.pixels, otags.bitsAllocated ?? 8, n * spp), n, spp, (otags.planarConfiguration ?? 0) === 1 && spp === 3);
+    const b = interleaved(
+      oracleSamples(oracle.pixels, otags.bitsAllocated ?? 8, n * spp),
+      n,
+      spp,
+      (otags.planarConfiguration ?? 0) === 1 && spp === 3,
+    );
     let max = 0;
     let sum = 0;
     for (let i = 0; i < a.length; i++) {
@@ -145,10 +159,18 @@ function table(rows: Row[], failures: VariantFailure[]): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
-    const stored = r.maxDelta !== undefined ? String(r.maxDelta) : r.storedNote ? `n/a: ${r.storedNote}` : (r.oracleReason ?? r.reason ?? '');
+    const stored =
+      r.maxDelta !== undefined
+        ? String(r.maxDelta)
+        : r.storedNote
+          ? `n/a: ${r.storedNote}`
+          : (r.oracleReason ?? r.reason ?? '');
     const mean = r.meanDelta !== undefined ? r.meanDelta.toFixed(3) : '';
-    const corr = r.correlation !== undefined ? `${r.correlation.toFixed(4)}${r.hasWindow ? '' : ' (auto window vs min–max)'}` : '';
-    lines.push(`| ${r.variant}${r.lossy ? ' (lossy)' : ''} | ${r.transferSyntax} | ${r.photometric} | ${r.bits} | ${r.frames} | ${r.decoded ? 'yes' : `no: ${r.reason}`} | ${stored} | ${mean} | ${corr} |`);
+    const corr =
+      r.correlation !== undefined ? `${r.correlation.toFixed(4)}${r.hasWindow ? '' : ' (auto window vs min–max)'}` : '';
+    lines.push(
+      `| ${r.variant}${r.lossy ? ' (lossy)' : ''} | ${r.transferSyntax} | ${r.photometric} | ${r.bits} | ${r.frames} | ${r.decoded ? 'yes' : `no: ${r.reason}`} | ${stored} | ${mean} | ${corr} |`,
+    );
   }
   for (const f of failures) lines.push(`| ${f.name} | not generated: ${f.reason} | | | | | | | |`);
   return lines.join('\n');
@@ -175,7 +197,14 @@ describe.skipIf(missing.length > 0)('DICOM conformance against dcmtk and GDCM', 
   it('generates variants of every kind the issue names', () => {
     expect(rows.length).toBeGreaterThanOrEqual(40);
     const seen = new Set(rows.map((r) => `${r.transferSyntax}|${r.photometric}`));
-    for (const want of ['RLE Lossless|RGB', 'JPEG Baseline (Process 1)|YBR_FULL_422', 'JPEG Baseline (Process 1)|RGB', 'Explicit VR Little Endian|YBR_FULL', 'Explicit VR Little Endian|PALETTE COLOR', 'JPEG 2000 Lossless|MONOCHROME2']) {
+    for (const want of [
+      'RLE Lossless|RGB',
+      'JPEG Baseline (Process 1)|YBR_FULL_422',
+      'JPEG Baseline (Process 1)|RGB',
+      'Explicit VR Little Endian|YBR_FULL',
+      'Explicit VR Little Endian|PALETTE COLOR',
+      'JPEG 2000 Lossless|MONOCHROME2',
+    ]) {
       expect(seen, want).toContain(want);
     }
     expect(rows.some((r) => r.frames === 3 && r.variant.includes('without offset table'))).toBe(true);
@@ -192,8 +221,12 @@ describe.skipIf(missing.length > 0)('DICOM conformance against dcmtk and GDCM', 
   });
 
   it('lossy variants: mean |Δ| ≤ 1% and max |Δ| ≤ 10% of the stored range', () => {
-    const bad = rows.filter((r) => r.lossy && r.maxDelta !== undefined && (r.meanDelta! > 0.01 * r.range || r.maxDelta > 0.1 * r.range));
-    expect(bad.map((r) => `${r.variant}: mean ${r.meanDelta!.toFixed(2)}, max ${r.maxDelta} of ${r.range}`)).toEqual([]);
+    const bad = rows.filter(
+      (r) => r.lossy && r.maxDelta !== undefined && (r.meanDelta! > 0.01 * r.range || r.maxDelta > 0.1 * r.range),
+    );
+    expect(bad.map((r) => `${r.variant}: mean ${r.meanDelta!.toFixed(2)}, max ${r.maxDelta} of ${r.range}`)).toEqual(
+      [],
+    );
   });
 
   it('renderings correlate with the tools’ renderings (r ≥ 0.97)', () => {

@@ -82,7 +82,11 @@ describe('cause 9: a truncated RT Plan', () => {
 
   it('a truncated image is still a parse error naming the file', () => {
     const els = grayImage({ rows: 4, cols: 4, pixels: new Uint16Array(16) }, [
-      { tag: 0x00081140, vr: 'SQ', value: [{ elements: [{ tag: 0x00081150, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.1' }] }] },
+      {
+        tag: 0x00081140,
+        vr: 'SQ',
+        value: [{ elements: [{ tag: 0x00081150, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.1' }] }],
+      },
     ]);
     // Cut inside the Referenced Image Sequence, before the pixels.
     const cut = buildDicom(els).slice(0, 200);
@@ -104,7 +108,14 @@ function rgbPattern(w: number, h: number): Uint8Array {
   return out;
 }
 
-function colorImage(opts: { rows: number; cols: number; photometric: string; bits: number; pixels: Uint8Array; planar?: number }): El[] {
+function colorImage(opts: {
+  rows: number;
+  cols: number;
+  photometric: string;
+  bits: number;
+  pixels: Uint8Array;
+  planar?: number;
+}): El[] {
   return [
     { tag: 0x00080016, vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.7' },
     { tag: 0x00080018, vr: 'UI', value: `1.2.826.0.1.3680043.9.9999.16.${opts.photometric.length}${opts.bits}` },
@@ -130,7 +141,9 @@ describe('cause 1: uncompressed YBR_FULL_422', () => {
     const luma = new Uint8Array(w * h);
     const ybr = new Uint8Array(w * h * 2);
     for (let p = 0; p < w * h; p += 2) {
-      const ys = [p, p + 1].map((q) => Math.round(0.299 * rgb[q * 3]! + 0.587 * rgb[q * 3 + 1]! + 0.114 * rgb[q * 3 + 2]!));
+      const ys = [p, p + 1].map((q) =>
+        Math.round(0.299 * rgb[q * 3]! + 0.587 * rgb[q * 3 + 1]! + 0.114 * rgb[q * 3 + 2]!),
+      );
       luma[p] = ys[0]!;
       luma[p + 1] = ys[1]!;
       ybr.set([ys[0]!, ys[1]!, 128, 128], p * 2);
@@ -210,7 +223,9 @@ describe('cause 3: RLE with 32 bits allocated, RGB', () => {
     expect(d.frame.samples).toBeInstanceOf(Uint32Array);
     expect(Array.from(d.frame.samples)).toEqual(samples);
     const k = 255 / (2 ** 32 - 1);
-    const gray = Array.from({ length: w * h }, (_, i) => Math.round((0.299 * samples[i * 3]! + 0.587 * samples[i * 3 + 1]! + 0.114 * samples[i * 3 + 2]!) * k));
+    const gray = Array.from({ length: w * h }, (_, i) =>
+      Math.round((0.299 * samples[i * 3]! + 0.587 * samples[i * 3 + 1]! + 0.114 * samples[i * 3 + 2]!) * k),
+    );
     expect(Array.from(d.image.data)).toEqual(gray);
   });
 });
@@ -261,7 +276,10 @@ describe('cause 7: JPEG 2000 whose SIZ header holds an embedded sequence delimit
 });
 
 const haveDcmtk = ['dcmcjpeg', 'dcmdjpeg'].every((t) => fs.existsSync(`/usr/bin/${t}`));
-if (!haveDcmtk) console.log('decoderFidelity: dcmtk (dcmcjpeg, dcmdjpeg) is not installed: the Adobe APP14 test is skipped (apt-get install dcmtk)');
+if (!haveDcmtk)
+  console.log(
+    'decoderFidelity: dcmtk (dcmcjpeg, dcmdjpeg) is not installed: the Adobe APP14 test is skipped (apt-get install dcmtk)',
+  );
 
 describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no transform" marker', () => {
   it('is decoded without a YCbCr→RGB step, even with a JFIF marker beside it (libjpeg-turbo would let JFIF win)', async () => {
@@ -273,7 +291,12 @@ describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no 
       const h = 48;
       const rgb = rgbPattern(w, h);
       const raw = path.join(dir, 'rgb.dcm');
-      fs.writeFileSync(raw, buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7' }));
+      fs.writeFileSync(
+        raw,
+        buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), {
+          mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7',
+        }),
+      );
       const jpg = path.join(dir, 'rgb_jpeg.dcm');
       const enc = await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg]);
       expect(enc.code, enc.stderr).toBe(0);
@@ -305,7 +328,12 @@ describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no 
       const h = 48;
       const rgb = rgbPattern(w, h);
       const raw = path.join(dir, 'rgb.dcm');
-      fs.writeFileSync(raw, buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7' }));
+      fs.writeFileSync(
+        raw,
+        buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), {
+          mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7',
+        }),
+      );
       const jpg = path.join(dir, 'rgb_jpeg.dcm');
       expect((await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg])).code).toBe(0);
       const file = new Uint8Array(fs.readFileSync(jpg));
@@ -330,14 +358,18 @@ describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no 
     const gdcm = await readDicomImage('SC_rgb_jpeg_lossy_gdcm.dcm', sample('SC_rgb_jpeg_lossy_gdcm.dcm'));
     const dcmtk = await readDicomImage('SC_rgb_jpeg_dcmtk.dcm', sample('SC_rgb_jpeg_dcmtk.dcm'));
     let sum = 0;
-    for (let i = 0; i < gdcm.frame.samples.length; i++) sum += Math.abs(gdcm.frame.samples[i]! - dcmtk.frame.samples[i]!);
+    for (let i = 0; i < gdcm.frame.samples.length; i++)
+      sum += Math.abs(gdcm.frame.samples[i]! - dcmtk.frame.samples[i]!);
     // The same colour pattern from two lossy encoders: about 2.6 of 255; without the transform about 90.
     expect(sum / gdcm.frame.samples.length).toBeLessThan(5);
   });
 });
 
 const haveDcm2pnm = fs.existsSync('/usr/bin/dcm2pnm');
-if (!haveDcm2pnm) console.log('decoderFidelity: dcmtk (dcm2pnm) is not installed: the palette renderings are not checked against it (apt-get install dcmtk)');
+if (!haveDcm2pnm)
+  console.log(
+    'decoderFidelity: dcmtk (dcm2pnm) is not installed: the palette renderings are not checked against it (apt-get install dcmtk)',
+  );
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
@@ -376,7 +408,8 @@ async function dcmtkGray(bytes: Uint8Array): Promise<Uint8Array> {
     const body = pnm.subarray(pnm.length - n * (magic === 'P6' ? 3 : 1));
     if (magic !== 'P6') return body.slice();
     const gray = new Uint8Array(n);
-    for (let i = 0; i < n; i++) gray[i] = Math.round(0.299 * body[i * 3]! + 0.587 * body[i * 3 + 1]! + 0.114 * body[i * 3 + 2]!);
+    for (let i = 0; i < n; i++)
+      gray[i] = Math.round(0.299 * body[i * 3]! + 0.587 * body[i * 3 + 1]! + 0.114 * body[i * 3 + 2]!);
     return gray;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -401,7 +434,8 @@ describe('cause 4: PALETTE COLOR goes through its palette, then to gray', () => 
   it('8-bit indices, an 8-bit palette in 16-bit words', async () => {
     const lut: El[] = [];
     for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281101 + c, vr: 'US', value: [256, 0, 8] });
-    for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281201 + c, vr: 'OW', value: new Uint16Array(256).map((_, i) => chan(i, c)) });
+    for (let c = 0; c < 3; c++)
+      lut.push({ tag: 0x00281201 + c, vr: 'OW', value: new Uint16Array(256).map((_, i) => chan(i, c)) });
     const bytes = buildDicom(paletteImage(indices8, 8, lut));
     const d = await readDicomImage('pal8.dcm', bytes);
     const want = Array.from(indices8, (i) => Math.round(0.299 * chan(i, 0) + 0.587 * chan(i, 1) + 0.114 * chan(i, 2)));
@@ -415,10 +449,13 @@ describe('cause 4: PALETTE COLOR goes through its palette, then to gray', () => 
     const indices = new Uint16Array(32 * 32).map((_, i) => first + ((i * 13) % 512));
     const lut: El[] = [];
     for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281101 + c, vr: 'US', value: [512, first, 16] });
-    for (let c = 0; c < 3; c++) lut.push({ tag: 0x00281201 + c, vr: 'OW', value: new Uint16Array(512).map((_, i) => chan(i, c) * 257) });
+    for (let c = 0; c < 3; c++)
+      lut.push({ tag: 0x00281201 + c, vr: 'OW', value: new Uint16Array(512).map((_, i) => chan(i, c) * 257) });
     const bytes = buildDicom(paletteImage(indices, 16, lut));
     const d = await readDicomImage('pal16.dcm', bytes);
-    const want = Array.from(indices, (v) => Math.round(0.299 * chan(v - first, 0) + 0.587 * chan(v - first, 1) + 0.114 * chan(v - first, 2)));
+    const want = Array.from(indices, (v) =>
+      Math.round(0.299 * chan(v - first, 0) + 0.587 * chan(v - first, 1) + 0.114 * chan(v - first, 2)),
+    );
     expect(Array.from(d.image.data)).toEqual(want);
     if (haveDcm2pnm) expect(correlation(d.image.data, await dcmtkGray(bytes))).toBeGreaterThan(0.99);
   });
@@ -448,7 +485,9 @@ describe('cause 4: PALETTE COLOR goes through its palette, then to gray', () => 
     const bytes = buildDicom(paletteImage(indices8, 8, lut));
     const d = await readDicomImage('pal_seg.dcm', bytes);
     const k = 255 / 65535;
-    const want = Array.from(indices8, (i) => Math.round((0.299 * expanded[0]![i]! + 0.587 * expanded[1]![i]! + 0.114 * expanded[2]![i]!) * k));
+    const want = Array.from(indices8, (i) =>
+      Math.round((0.299 * expanded[0]![i]! + 0.587 * expanded[1]![i]! + 0.114 * expanded[2]![i]!) * k),
+    );
     expect(Array.from(d.image.data)).toEqual(want);
     // No oracle here: dcm2pnm ignores segmented palettes ("not yet supported") and GDCM 3.0.21's
     // --decompress-lut asserts on them; the expected table above is expanded by hand from C.7.9.2.
@@ -507,7 +546,9 @@ describe('found by the conformance suite: 8-bit samples in big endian OW', () =>
     const rgb = rgbPattern(w, h);
     // An OW value holds the bytes as little-endian words; buildDicom writes each word big endian.
     const words = new Uint16Array(rgb.length / 2).map((_, i) => rgb[i * 2]! | (rgb[i * 2 + 1]! << 8));
-    const els = colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }).map((e) => (e.tag === 0x7fe00010 ? { ...e, vr: 'OW', value: words } : e));
+    const els = colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }).map((e) =>
+      e.tag === 0x7fe00010 ? { ...e, vr: 'OW', value: words } : e,
+    );
     const d = await readDicomImage('rgb_be_ow.dcm', buildDicom(els, { bigEndian: true }));
     expect(Array.from(d.frame.samples)).toEqual(Array.from(rgb));
   });

@@ -18,9 +18,15 @@ describe('cxr predict <folder> takes what import takes', () => {
     fs.writeFileSync(path.join(dir, 'README'), 'not an image\n');
     fs.writeFileSync(path.join(dir, 'broken.dcm'), 'neither\n');
     const files = await expandInputs([dir]);
-    expect(files.map((f) => path.relative(dir, f))).toEqual(['broken.dcm', 'film.dat', path.join('study', 'series', 'IM0001')]);
+    expect(files.map((f) => path.relative(dir, f))).toEqual([
+      'broken.dcm',
+      'film.dat',
+      path.join('study', 'series', 'IM0001'),
+    ]);
     const img = await readInputFile(path.join(sub, 'IM0001'));
     expect(img.gray?.width).toBe(1024);
-    await expect(readInputFile(path.join(dir, 'broken.dcm'))).rejects.toThrow(/^\/.*broken\.dcm: not a JPEG, PNG or DICOM file/);
+    await expect(readInputFile(path.join(dir, 'broken.dcm'))).rejects.toThrow(
+      /^\/.*broken\.dcm: not a JPEG, PNG or DICOM file/,
+    );
   });
 });

@@ -27,7 +27,17 @@ export function j2kCodestream(frame: Uint8Array, columns: number): Uint8Array {
 
 function isJp2(b: Uint8Array): boolean {
   // The JP2 signature box: length 12, type 'jP  '.
-  return b.length >= 12 && b[0] === 0 && b[1] === 0 && b[2] === 0 && b[3] === 12 && b[4] === 0x6a && b[5] === 0x50 && b[6] === 0x20 && b[7] === 0x20;
+  return (
+    b.length >= 12 &&
+    b[0] === 0 &&
+    b[1] === 0 &&
+    b[2] === 0 &&
+    b[3] === 12 &&
+    b[4] === 0x6a &&
+    b[5] === 0x50 &&
+    b[6] === 0x20 &&
+    b[7] === 0x20
+  );
 }
 
 function jp2Codestream(b: Uint8Array): Uint8Array | undefined {
