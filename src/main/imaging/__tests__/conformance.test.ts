@@ -52,6 +52,7 @@ interface Row {
   storedNote?: string;
   correlation?: number;
   hasWindow: boolean;
+  monochrome?: boolean;
 }
 
 function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -115,6 +116,7 @@ async function measure(v: Variant, dir: string): Promise<Row> {
     return row;
   }
   const mono = ours.frame.samplesPerPixel === 1 && tags.photometric !== 'PALETTE COLOR';
+  row.monochrome = mono;
   let oracle;
   try {
     oracle = await oracleDecode(v, tags.transferSyntax, hasWindow, mono, dir);
@@ -167,7 +169,9 @@ function table(rows: Row[], failures: VariantFailure[]): string {
           : (r.oracleReason ?? r.reason ?? '');
     const mean = r.meanDelta !== undefined ? r.meanDelta.toFixed(3) : '';
     const corr =
-      r.correlation !== undefined ? `${r.correlation.toFixed(4)}${r.hasWindow ? '' : ' (auto window vs min–max)'}` : '';
+      r.correlation !== undefined
+        ? `${r.correlation.toFixed(4)}${r.hasWindow || !r.monochrome ? '' : ' (auto window vs min–max)'}`
+        : '';
     lines.push(
       `| ${r.variant}${r.lossy ? ' (lossy)' : ''} | ${r.transferSyntax} | ${r.photometric} | ${r.bits} | ${r.frames} | ${r.decoded ? 'yes' : `no: ${r.reason}`} | ${stored} | ${mean} | ${corr} |`,
     );
