@@ -53,5 +53,23 @@ if [ ${#pacs_missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The DICOM conformance suite re-encodes the samples with dcmtk and GDCM and compares our decoding
+# with theirs (dcmcjpeg/dcmcrle/dcmcjpls/dcmdjpeg/dcm2pnm/dcmj2pnm; gdcmconv/gdcmimg; opj_decompress).
+# Without them it skips with a printed reason.
+imaging_missing=()
+command -v dcmcjpls >/dev/null 2>&1 && command -v dcmj2pnm >/dev/null 2>&1 || imaging_missing+=(dcmtk)
+command -v gdcmconv >/dev/null 2>&1 && command -v gdcmimg >/dev/null 2>&1 || imaging_missing+=(libgdcm-tools)
+command -v opj_decompress >/dev/null 2>&1 || imaging_missing+=(libopenjp2-tools)
+if [ ${#imaging_missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${imaging_missing[@]}"
+  else
+    echo "install.sh: ${imaging_missing[*]} missing and no apt-get; the DICOM conformance suite will be skipped with a printed reason" >&2
+  fi
+fi
+
 export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
 npm ci --no-audit --no-fund

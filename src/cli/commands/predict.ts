@@ -41,7 +41,7 @@ export const predict: Command = {
   },
   async run(ctx, values, positionals) {
     if (positionals.length === 0) throw new UsageError('give at least one image file or folder');
-    const files = expandInputs(positionals);
+    const files = await expandInputs(positionals);
     if (files.length === 0) throw new UsageError('no JPEG, PNG or DICOM files found');
     const nSamples = values.samples === undefined ? undefined : Number(values.samples);
     if (nSamples !== undefined && !(Number.isInteger(nSamples) && nSamples >= 2)) throw new UsageError('--samples must be an integer of at least 2');

@@ -1,21 +1,17 @@
 import type { DicomTags } from './dicom/dicomTags';
 import type { ExclusionReason, WarningCode } from '../../shared/import';
 import { MAX_FRAME_PIXELS } from './dicom/decodeFrame';
+import { floatPixelDataDetail, isNonImageSopClass } from './dicom/nonImageSop';
 
 export interface Screening {
   exclusion: ExclusionReason | null;
   warnings: WarningCode[];
+  /** What the object is, where the exclusion code alone would mislead (float pixel data). */
+  detail?: string;
 }
 
-/** SOP classes with no image for the model: structured reports, presentation states, key objects. */
-const NON_IMAGE_SOP_PREFIXES = [
-  '1.2.840.10008.5.1.4.1.1.88.', // SR documents (incl. key object selection)
-  '1.2.840.10008.5.1.4.1.1.11.', // presentation states
-  '1.2.840.10008.5.1.4.1.1.104.', // encapsulated PDF/CDA
-  '1.2.840.10008.5.1.4.1.1.66', // raw data, spatial registration
-  '1.2.840.10008.1.3.10', // DICOMDIR
-];
-const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RWV']);
+
+const NON_IMAGE_MODALITIES = new Set(['SR', 'PR', 'KO', 'DOC', 'REG', 'RWV', 'RTPLAN', 'RTSTRUCT', 'RTRECORD', 'RTDOSE', 'PLAN']);
 const LATERAL_VIEWS = new Set(['LL', 'RL', 'LATERAL', 'LAT']);
 
 /**
@@ -29,7 +25,10 @@ export function screenDicom(tags: DicomTags): Screening {
   if (tags.frames > 1) warnings.push('multiframe_first_frame');
   const sop = tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '';
   let exclusion: ExclusionReason | null = null;
-  if (!tags.hasPixelData || NON_IMAGE_MODALITIES.has(tags.modality ?? '') || NON_IMAGE_SOP_PREFIXES.some((p) => sop.startsWith(p))) {
+  if (tags.floatPixelData && !tags.hasPixelData) {
+    return { exclusion: 'non_image_sop', warnings, detail: floatPixelDataDetail(tags.floatPixelData) };
+  }
+  if (!tags.hasPixelData || NON_IMAGE_MODALITIES.has(tags.modality ?? '') || isNonImageSopClass(sop)) {
     exclusion = 'non_image_sop';
   } else if (tags.modality === 'CT' || tags.modality === 'MR') {
     exclusion = 'modality_ct_mr';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageRecord } from '../catalog/imports';
 import { labelFromFolderName, type Label } from '../../shared/labels';
-import { sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
+import { IMAGE_EXTENSIONS, sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
 import { parseDicom } from '../imaging/dicom/parseDicom';
 import { readDicomTags, type DicomTags } from '../imaging/dicom/dicomTags';
 import { screenDicom } from '../imaging/screening';
@@ -27,7 +27,6 @@ const RADIOGRAPH_SOP_CLASSES = new Set([
 ]);
 const declaresAnImage = (tags: DicomTags): boolean =>
   ((tags.rows ?? 0) > 0 && (tags.cols ?? 0) > 0) || RADIOGRAPH_SOP_CLASSES.has(tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '');
-const IMAGE_EXTENSIONS = new Set(['.dcm', '.dicom', '.dic', '.ima', '.jpg', '.jpeg', '.png']);
 
 export type FileOutcome =
   | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string }
@@ -102,7 +101,7 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
   let renderingHash: string | null = null;
   let exclusion = screening.exclusion;
   let error: string | undefined;
-  if (exclusion === 'non_image_sop' && !tags.hasPixelData && declaresAnImage(tags)) {
+  if (exclusion === 'non_image_sop' && !tags.hasPixelData && !tags.floatPixelData && declaresAnImage(tags)) {
     // An image object without its pixels was cut short or damaged: the user hears of it.
     exclusion = 'undecodable';
     error = 'the dataset has no Pixel Data element: the file is cut short or damaged';

@@ -4,7 +4,8 @@
  * whether the model may see it at all; its codes become the prediction's quality flags.
  */
 import fs from 'node:fs';
-import { sniffBytes } from '../imaging/sniffFile';
+import path from 'node:path';
+import { namedAsImage, sniffBytes, sniffPath } from '../imaging/sniffFile';
 import { parseDicom } from '../imaging/dicom/parseDicom';
 import { readDicomTags } from '../imaging/dicom/dicomTags';
 import { screenDicom } from '../imaging/screening';
@@ -28,7 +29,7 @@ export async function readInputFile(file: string): Promise<InputImage> {
   if (kind === 'jpeg' || kind === 'png') {
     return { file, gray: await decodeRaster(bytes, file, RENDERING_MAX_SIDE), quality: { status: 'eligible', exclusionReason: null, warnings: [] } };
   }
-  if (kind !== 'dicom' && kind !== 'dicom-raw') throw new Error(`predictInput.ts: ${file}: not a JPEG, PNG or DICOM file`);
+  if (kind !== 'dicom' && kind !== 'dicom-raw') throw new Error(`${file}: not a JPEG, PNG or DICOM file (judged by its content)`);
   const ds = parseDicom(bytes, file, { raw: kind === 'dicom-raw' });
   const tags = readDicomTags(ds);
   const screening = screenDicom(tags);
@@ -42,20 +43,19 @@ export async function readInputFile(file: string): Promise<InputImage> {
   return { file, gray: image, quality };
 }
 
-const IMAGE_EXT = /\.(jpe?g|png|dcm|dicom)$/i;
-
-/** Files named directly, and image files under folders named (sorted, recursive). */
-export function expandInputs(paths: readonly string[]): string[] {
+/**
+ * Files named directly, and under folders named (sorted, recursive) the files import would take:
+ * judged by content (DICOM files often have no extension), plus files named as images that hold
+ * none, so that the user hears of them rather than having them skipped in silence.
+ */
+export async function expandInputs(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  const walk = (p: string): void => {
-    const st = fs.statSync(p);
+  const walk = async (p: string, named: boolean): Promise<void> => {
+    const st = await fs.promises.stat(p);
     if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p).sort()) {
-        const child = `${p}/${e}`;
-        if (fs.statSync(child).isDirectory() || IMAGE_EXT.test(e)) walk(child);
-      }
-    } else out.push(p);
+      for (const e of (await fs.promises.readdir(p)).sort()) await walk(path.join(p, e), false);
+    } else if (named || namedAsImage(p) || (st.isFile() && (await sniffPath(p)) !== 'unknown')) out.push(p);
   };
-  for (const p of paths) walk(p);
+  for (const p of paths) await walk(p, true);
   return out;
 }

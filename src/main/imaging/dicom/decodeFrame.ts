@@ -2,9 +2,12 @@ import type { DataSet, Element } from 'dicom-parser';
 import { dicomParser } from './parseDicom';
 import type { DicomTags } from './dicomTags';
 import { ImagingError, describeThrown } from '../imagingError';
+import { floatPixelDataDetail } from './nonImageSop';
 import { transferSyntaxInfo } from './transferSyntax';
 import { decodeCornerstone } from './decoders/cornerstoneCodecs';
 import { decodeDcmjs } from './decoders/dcmjsCodecs';
+import { jpegNeedsColorTransform } from './decoders/jpegColorTransform';
+import { j2kCodestream } from './decoders/j2kCodestream';
 
 /** Above this a frame is not decoded at all (the screening rule `too_large` is 100 megapixels). */
 export const MAX_FRAME_PIXELS = 100_000_000;
@@ -18,7 +21,10 @@ export interface DecodedFrame {
   samplesPerPixel: number;
   /** Colour samples are planar (RRR…GGG…BBB) rather than interleaved. */
   planar: boolean;
-  /** The codec already turned YCbCr into RGB (JPEG, JPEG 2000 colour). */
+  /**
+   * The samples are RGB whatever the photometric says: the codec turned YCbCr into RGB (JPEG,
+   * JPEG 2000 colour), or the JPEG stream said its components are RGB as stored.
+   */
   codecMadeRgb: boolean;
   /** Native (uncompressed) data keeps its HighBit position; codecs return low-aligned samples. */
   native: boolean;
@@ -31,7 +37,10 @@ function undecodable(file: string, reason: string): ImagingError {
 /** Decodes frame 0 (the only frame import renders) of a dataset with pixel data. */
 export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: string): Promise<DecodedFrame> {
   const pixel = ds.elements.x7fe00010;
-  if (!pixel) throw new ImagingError(file, 'no_pixel_data', 'the dataset has no Pixel Data element');
+  if (!pixel) {
+    if (tags.floatPixelData) throw new ImagingError(file, 'no_pixel_data', floatPixelDataDetail(tags.floatPixelData));
+    throw new ImagingError(file, 'no_pixel_data', 'the dataset has no Pixel Data element');
+  }
   const width = tags.cols ?? 0;
   const height = tags.rows ?? 0;
   const spp = tags.samplesPerPixel ?? 1;
@@ -50,7 +59,7 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
   try {
     if (ts.encoding === 'native' || ts.encoding === 'native-big-endian') {
       if (pixel.encapsulatedPixelData) throw new Error('native transfer syntax but encapsulated pixel data');
-      const samples = nativeSamples(ds, pixel, width * height * spp, bitsAllocated, ts.encoding === 'native-big-endian', file);
+      const samples = nativeSamples(ds, pixel, nativeSampleCount(width, height, spp, tags.photometric), bitsAllocated, ts.encoding === 'native-big-endian', file);
       return { samples, width, height, samplesPerPixel: spp, planar: planarTag, codecMadeRgb: false, native: true };
     }
     const encoded = firstFrameBytes(ds, pixel, tags.frames);
@@ -66,14 +75,25 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
     };
     switch (ts.encoding) {
       case 'jpeg-baseline':
+        if (spp === 3 && jpegNeedsColorTransform(encoded, tags.photometric) === false) {
+          // RGB as stored (an Adobe APP14 "no transform" marker): decode with no colour conversion.
+          const bytes = await decodeDcmjs('jpeg', encoded, geometry);
+          return { samples: toSamples(bytes, width * height * spp, file), width, height, samplesPerPixel: spp, planar: false, codecMadeRgb: true, native: false };
+        }
+      // falls through: the codec applies the YCbCr→RGB transform the stream asks for
       case 'jpeg-ls':
       case 'jpeg2000': {
-        const out = await decodeCornerstone(ts.encoding, encoded);
+        const stream = ts.encoding === 'jpeg2000' ? j2kCodestream(encoded, width) : encoded;
+        const out = await decodeCornerstone(ts.encoding, stream);
+        if (out.width === 0 || out.height === 0) throw new Error('the codec found no image header in the compressed data (damaged codestream)');
         if (out.width !== width || out.height !== height || out.components !== spp) {
           throw new Error(`codec says ${out.width}x${out.height}x${out.components}, tags say ${width}x${height}x${spp}`);
         }
-        // JPEG and JPEG 2000 decoders apply the colour transform; JPEG-LS keeps the stored colour space.
-        const made = spp === 3 && ts.encoding !== 'jpeg-ls';
+        // JPEG decoders apply the colour transform the stream asks for. JPEG 2000 decoders invert
+        // only the codestream's multi-component transform, which DICOM names YBR_RCT/YBR_ICT (or
+        // RGB): a YBR_FULL codestream stays YBR. JPEG-LS keeps the stored colour space.
+        const photometric = tags.photometric ?? '';
+        const made = spp === 3 && (ts.encoding === 'jpeg-baseline' || (ts.encoding === 'jpeg2000' && !photometric.startsWith('YBR_FULL')));
         return { samples: toSamples(out.bytes, width * height * spp, file), width, height, samplesPerPixel: spp, planar: false, codecMadeRgb: made, native: false };
       }
       case 'jpeg-extended':
@@ -90,6 +110,15 @@ export async function decodeFirstFrame(ds: DataSet, tags: DicomTags, file: strin
     if (err instanceof ImagingError) throw err;
     throw undecodable(file, `${ts.name} pixel data could not be decoded: ${describeThrown(err)}`);
   }
+}
+
+/**
+ * Samples in one uncompressed frame. YBR_FULL_422 stores two luma and one Cb/Cr pair per two
+ * pixels (Y1 Y2 Cb Cr, PS3.3 C.7.6.3.1.2): two samples per pixel, not three.
+ */
+function nativeSampleCount(width: number, height: number, spp: number, photometric: string | undefined): number {
+  if (spp === 3 && photometric === 'YBR_FULL_422') return Math.ceil((width * height) / 2) * 4;
+  return width * height * spp;
 }
 
 /** Reads frame 0 of uncompressed pixel data, refusing a declared size the file does not hold. */
@@ -111,6 +140,14 @@ function nativeSamples(
   const bytes = new Uint8Array(need);
   bytes.set(ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + need));
   if (bigEndian && bytesPer > 1) swapBytes(bytes, bytesPer);
+  // Big endian OW is swapped in 16-bit words whatever the samples are: 8-bit samples written as
+  // OW (dcmtk does, for colour) come in swapped pairs (PS3.5 7.3; OB is never swapped).
+  if (bigEndian && bytesPer === 1 && pixel.vr === 'OW') {
+    const whole = new Uint8Array(need + (need % 2));
+    whole.set(ds.byteArray.subarray(pixel.dataOffset, pixel.dataOffset + whole.length));
+    swapBytes(whole, 2);
+    bytes.set(whole.subarray(0, need));
+  }
   if (bytesPer === 1) return bytes;
   return bytesPer === 2 ? new Uint16Array(bytes.buffer) : new Uint32Array(bytes.buffer);
 }
@@ -137,12 +174,17 @@ function firstFrameBytes(ds: DataSet, pixel: Element, frames: number): Uint8Arra
   return dicomParser.readEncapsulatedImageFrame(ds, pixel, 0, table);
 }
 
-/** Views codec output as samples, one or two bytes each, judged from its length. */
-function toSamples(bytes: Uint8Array, count: number, file: string): Uint8Array | Uint16Array {
+/** Views codec output as samples, one, two or four bytes each (little endian), judged from its length. */
+function toSamples(bytes: Uint8Array, count: number, file: string): Uint8Array | Uint16Array | Uint32Array {
   if (bytes.length === count) return bytes;
   if (bytes.length === count * 2) {
     const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
     return new Uint16Array(aligned.buffer, aligned.byteOffset, count);
+  }
+  if (bytes.length === count * 4) {
+    // 32 bits allocated (RLE keeps four byte segments per sample).
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    return new Uint32Array(aligned.buffer, aligned.byteOffset, count);
   }
   throw undecodable(file, `decoder returned ${bytes.length} bytes for ${count} samples`);
 }

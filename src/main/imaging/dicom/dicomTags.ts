@@ -33,6 +33,8 @@ export interface DicomTags {
   pixelSpacing?: string;
   transferSyntax: string;
   hasPixelData: boolean;
+  /** Float (7FE0,0008) or Double Float (7FE0,0009) Pixel Data: parametric maps, not radiographs. */
+  floatPixelData?: 'float' | 'double';
 }
 
 function str(ds: DataSet, tag: string): string | undefined {
@@ -83,5 +85,6 @@ export function readDicomTags(ds: DataSet): DicomTags {
     pixelSpacing: multi(ds, 'x00280030') ?? multi(ds, 'x00181164'),
     transferSyntax: transferSyntaxOf(ds),
     hasPixelData: ds.elements.x7fe00010 !== undefined,
+    floatPixelData: ds.elements.x7fe00008 ? 'float' : ds.elements.x7fe00009 ? 'double' : undefined,
   };
 }

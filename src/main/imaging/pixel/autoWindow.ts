@@ -1,7 +1,20 @@
 /**
- * A window for images that carry none: the 0.5th to 99.5th percentile of the modality values,
- * so a few hot pixels or a black border do not wash out the anatomy. With `counts`, `values` is
- * a lookup table and counts[i] says how many pixels have values[i] (renderFrame's fast path).
+ * A window for images that carry none (no VOI LUT, no Window Center/Width): the 0.5th to 99.5th
+ * percentile of the modality values. This rule stays even where an independent viewer differs:
+ * dcmtk's dcm2pnm and GDCM show such files by min–max (--min-max-window), which the conformance
+ * suite measured as the one systematic rendering difference; it is kept on purpose.
+ *
+ * Why the histogram, not min–max: the renderings feed a model trained on display-windowed
+ * films, and raw radiographs routinely hold a few extreme pixels (dead or hot detector
+ * elements, burnt-in text at full scale, a collimator border of zeros, padding values).
+ * Min–max lets those few pixels set the whole scale, so the lung fields land in a narrow band
+ * of gray and differ from file to file with the outliers, not the anatomy; the percentiles
+ * ignore 1% of the pixels and give a stable, contrast-filled rendering. Images without
+ * outliers come out nearly the same either way: on the conformance variants without a window
+ * the correlation of our rendering with dcmtk's min–max one is 0.9996 at the lowest.
+ *
+ * With `counts`, `values` is a lookup table and counts[i] says how many pixels have values[i]
+ * (renderFrame's fast path).
  */
 export function autoWindow(
   values: Float32Array,

@@ -6,6 +6,7 @@ import { applyModalityLut, readModalityLut } from './modalityLut';
 import { applyVoi, readVoi } from './voiLut';
 import { invertMonochrome1 } from './monochrome1';
 import { colorToGray } from './colorToGray';
+import { paletteToRgb, readPalette } from './paletteColor';
 
 export interface GrayImage {
   data: Uint8Array;
@@ -23,7 +24,8 @@ export interface RenderSteps {
 /**
  * The display pipeline, one rule per file, in the order PS3.3 C.7.6.3.1 / C.11 lays down:
  * stored values (masking, sign) → modality LUT → VOI → MONOCHROME1 inversion (once, last).
- * Colour images are reduced to gray instead.
+ * Colour images are reduced to gray instead; PALETTE COLOR indices go through their palette
+ * first, then to gray the same way.
  */
 export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): { image: GrayImage; steps: RenderSteps } {
   const { width, height } = frame;
@@ -32,15 +34,26 @@ export function renderFrame(frame: DecodedFrame, tags: DicomTags, ds: DataSet): 
   const bitsStored = tags.bitsStored ?? bitsAllocated;
   if (frame.samplesPerPixel === 3) {
     const colorSpace = frame.codecMadeRgb || photometric === 'RGB' ? 'RGB' : photometric === 'YBR_FULL_422' && frame.native ? 'YBR_422' : photometric.startsWith('YBR') ? 'YBR' : 'RGB';
-    const data = colorToGray(frame.samples, { width, height, planar: frame.planar, colorSpace, maxValue: 2 ** Math.min(bitsStored, 16) - 1 });
+    const data = colorToGray(frame.samples, { width, height, planar: frame.planar, colorSpace, maxValue: 2 ** Math.min(bitsStored, frame.samples.BYTES_PER_ELEMENT * 8) - 1 });
     return { image: { data, width, height }, steps: { voi: 'none', inverted: false, color: true } };
   }
   const signed = tags.pixelRepresentation === 1;
   const containerBits = frame.samples.BYTES_PER_ELEMENT * 8;
+  const highBitOf = frame.native ? (tags.highBit ?? bitsStored - 1) : bitsStored - 1;
+  if (photometric === 'PALETTE COLOR') {
+    const palette = readPalette(ds, signed);
+    if (palette) {
+      const indices = storedValues(frame.samples, { bitsStored, highBit: highBitOf, signed, containerBits, clampUnsigned: !frame.native });
+      const { rgb, maxValue } = paletteToRgb(indices, palette);
+      const data = colorToGray(rgb, { width, height, planar: false, colorSpace: 'RGB', maxValue });
+      return { image: { data, width, height }, steps: { voi: 'none', inverted: false, color: true } };
+    }
+    // No usable palette: the indices are shown as gray, as the monochrome path would.
+  }
   const storedOpts = {
     bitsStored,
     // Codecs return samples aligned to bit 0; only native data keeps its HighBit position.
-    highBit: frame.native ? (tags.highBit ?? bitsStored - 1) : bitsStored - 1,
+    highBit: highBitOf,
     signed,
     containerBits,
     clampUnsigned: !frame.native,
