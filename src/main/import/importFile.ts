@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { ImageRecord } from '../catalog/imports';
 import { labelFromFolderName, type Label } from '../../shared/labels';
 import { sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
-import { parseDicom } from '../imaging/dicom/parseDicom';
+import type { DataSet } from 'dicom-parser';
+import { readDicomDataset } from '../imaging/dicom/parseDicom';
 import { readDicomTags, type DicomTags } from '../imaging/dicom/dicomTags';
 import { screenDicom } from '../imaging/screening';
 import { MAX_FRAME_PIXELS } from '../imaging/dicom/decodeFrame';
@@ -13,6 +14,7 @@ import { decodeRaster, rasterSize } from '../imaging/rasterImage';
 import { storeRendering, RENDERING_MAX_SIDE } from '../renderings/renderingStore';
 import { ImagingError, describeThrown } from '../imaging/imagingError';
 import type { ScannedFile } from './scan';
+import type { FileBytes } from './decodePool';
 
 /** Files above this are not read into memory at all. */
 export const MAX_FILE_BYTES = 1 << 30;
@@ -41,7 +43,7 @@ export interface ImportFileContext {
   /** Is this SOP UID already catalogued or claimed earlier in this run? Claims it if not. */
   claim(sopUid: string): boolean;
   /** Decodes and stores a DICOM rendering elsewhere (a pool of threads); in this thread if absent. */
-  renderDicom?(file: string, raw: boolean): Promise<RenderOutcome>;
+  renderDicom?(file: string, raw: boolean, given?: FileBytes): Promise<RenderOutcome>;
   /** A JPEG/PNG file's patient id from a manifest.csv under the roots (importManifest.ts). */
   patientOf?(file: string): string | undefined;
 }
@@ -79,9 +81,9 @@ export async function importFile(f: ScannedFile, ctx: ImportFileContext): Promis
 }
 
 async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: boolean, ctx: ImportFileContext): Promise<FileOutcome> {
-  let ds;
+  let ds: DataSet | undefined;
   try {
-    ds = parseDicom(data, f.path, { raw });
+    ds = await readDicomDataset(data, f.path, { raw });
   } catch (err) {
     return { kind: 'error', reason: err instanceof ImagingError ? err.reason : describeThrown(err) };
   }
@@ -108,9 +110,13 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     error = 'the dataset has no Pixel Data element: the file is cut short or damaged';
   }
   if (exclusion !== 'non_image_sop' && exclusion !== 'too_large') {
-    const outcome = ctx.renderDicom
-      ? await ctx.renderDicom(f.path, raw)
-      : await renderDicomFile(f.path, ctx.dataDir, { parsed: { ds, tags } });
+    let outcome: RenderOutcome;
+    if (ctx.renderDicom) {
+      // The pool thread parses the bytes read (and inflated) here; this thread keeps only the tags across the wait.
+      const given = { bytes: ds.byteArray, inflated: ds.byteArray !== data };
+      ds = undefined;
+      outcome = await ctx.renderDicom(f.path, raw, given);
+    } else outcome = await renderDicomFile(f.path, ctx.dataDir, { parsed: { ds, tags } });
     if (outcome.ok) renderingHash = outcome.renderingHash;
     else if (outcome.code === 'too_large') exclusion ??= 'too_large';
     else if (!exclusion) {

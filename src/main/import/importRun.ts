@@ -7,7 +7,7 @@ import { createImport, finishImport, importStatements, type ImageRecord } from '
 import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
 import { importFile, type FileOutcome } from './importFile';
 import { scanRoots, type ScannedFile } from './scan';
-import { DecodePool } from './decodePool';
+import { DecodePool, type FileBytes } from './decodePool';
 import { readManifestPatients } from './manifest';
 
 export interface ImportRunOptions {
@@ -165,7 +165,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     const usePool = opts.decodePool ?? true;
     pool = usePool ? new DecodePool() : null;
     const p = pool;
-    const renderDicom = p ? (file: string, raw: boolean) => p.render(file, raw, opts.dataDir) : undefined;
+    const renderDicom = p ? (file: string, raw: boolean, given?: FileBytes) => p.render(file, raw, opts.dataDir, given) : undefined;
     const ctx = {
       dataDir: opts.dataDir,
       labelsFromFolders: opts.labelsFromFolders,
