@@ -30,6 +30,7 @@ export const importCommand: Command = {
     );
     return summary;
   },
+  exitCode: (result) => ((result as ImportSummary).status === 'failed' ? 1 : 0),
   print(result) {
     const r = result as ImportSummary;
     const lines = [

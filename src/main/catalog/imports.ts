@@ -1,4 +1,4 @@
-import type { Catalog } from './openCatalog';
+import { writeTransaction, type Catalog } from './openCatalog';
 import type { Label } from '../../shared/labels';
 import type { ExclusionReason, ImportSummary, WarningCode } from '../../shared/import';
 
@@ -129,17 +129,32 @@ export function importStatements(db: Catalog) {
   };
 }
 
+/** Is the process that owns an import row gone? Its own process runs one import at a time, so a row of this process is left over. */
+function ownerIsGone(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
- * Starts an import row. Rows left 'running' by a process that died are closed as failed first:
- * the app runs one import at a time, so a running row at this point is a crashed one.
+ * Starts an import row owned by this process. Rows left 'running' by a process that died are
+ * closed as failed first; a running import of another live process (a second `cxr import`) is
+ * left alone.
  */
 export function createImport(db: Catalog, roots: string[]): number {
-  return db.transaction(() => {
-    db.prepare(
+  return writeTransaction(db, () => {
+    const running = db.prepare(`SELECT id, owner_pid FROM imports WHERE status = 'running'`).all() as { id: number; owner_pid: number | null }[];
+    const close = db.prepare(
       `UPDATE imports SET status = 'failed', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-         summary_json = coalesce(summary_json, '{"interrupted":true}') WHERE status = 'running'`,
-    ).run();
-    return Number(db.prepare('INSERT INTO imports (roots_json) VALUES (?)').run(JSON.stringify(roots)).lastInsertRowid);
+         summary_json = coalesce(summary_json, '{"interrupted":true}') WHERE id = ?`,
+    );
+    for (const r of running) if (ownerIsGone(r.owner_pid)) close.run(r.id);
+    return Number(db.prepare('INSERT INTO imports (roots_json, owner_pid) VALUES (?, ?)').run(JSON.stringify(roots), process.pid).lastInsertRowid);
   })();
 }
 

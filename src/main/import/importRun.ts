@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type { Catalog } from '../catalog/openCatalog';
-import { audit } from '../catalog/openCatalog';
+import { audit, writeTransaction } from '../catalog/openCatalog';
 import { createImport, finishImport, importStatements, type ImageRecord } from '../catalog/imports';
 import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
 import { importFile, type FileOutcome } from './importFile';
@@ -72,34 +72,58 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   let pendingMoves: { id: number; path: string }[] = [];
   const claimed = new Set<string>();
 
-  const flush = db.transaction(() => {
-    for (const m of pendingMoves) st.updatePath(m.id, m.path);
-    for (const r of pendingRecords) {
-      const existed = st.findBySop(r.record.image.sopUid) !== undefined;
-      if (!st.insert(r.record)) {
-        summary.duplicates++;
-        continue;
+  const noteError = (e: ImportFileError) => {
+    summary.errorCount++;
+    // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
+    if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
+  };
+  /** Writes one batch; the summary counts it only once it is committed. */
+  const writeBatch = writeTransaction(
+    db,
+    (records: typeof pendingRecords, errors: ImportFileError[], moves: typeof pendingMoves) => {
+      const counted = { duplicates: 0, repaired: 0, imported: [] as ImageRecord['image'][], errors: [...errors] };
+      for (const m of moves) st.updatePath(m.id, m.path);
+      for (const r of records) {
+        const existed = st.findBySop(r.record.image.sopUid) !== undefined;
+        if (!st.insert(r.record)) counted.duplicates++;
+        else if (existed) counted.repaired++;
+        else {
+          counted.imported.push(r.record.image);
+          if (r.error) counted.errors.push({ file: r.record.image.sourcePath, reason: r.error });
+        }
       }
-      if (existed) {
-        summary.repaired++;
-        continue;
-      }
-      summary.imported++;
-      const img = r.record.image;
-      if (img.exclusion) bump(summary.excluded, img.exclusion);
-      for (const w of img.warnings) bump(summary.warnings, w);
-      if (r.error) pendingErrors.push({ file: img.sourcePath, reason: r.error });
-    }
-    for (const e of pendingErrors) {
-      st.addError(importId, e.file, e.reason);
-      summary.errorCount++;
-      // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
-      if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
-    }
+      for (const e of counted.errors) st.addError(importId, e.file, e.reason);
+      return counted;
+    },
+  );
+  /**
+   * Writes the pending batch. A batch the catalog refuses (locked past every retry, disk full)
+   * fails its own files, each with an error in the summary, and the import goes on.
+   */
+  const flush = () => {
+    const [records, errors, moves] = [pendingRecords, pendingErrors, pendingMoves];
     pendingRecords = [];
     pendingErrors = [];
     pendingMoves = [];
-  });
+    if (records.length + errors.length + moves.length === 0) return;
+    try {
+      const c = writeBatch(records, errors, moves);
+      summary.duplicates += c.duplicates;
+      summary.repaired += c.repaired;
+      summary.imported += c.imported.length;
+      for (const img of c.imported) {
+        if (img.exclusion) bump(summary.excluded, img.exclusion);
+        for (const w of img.warnings) bump(summary.warnings, w);
+      }
+      for (const e of c.errors) noteError(e);
+    } catch (err) {
+      const reason = `not written to the catalog: ${err instanceof Error ? err.message : String(err)}`;
+      summary.moved -= moves.length;
+      for (const r of records) noteError({ file: r.record.image.sourcePath, reason });
+      for (const e of errors) noteError(e);
+      for (const r of records) claimed.delete(r.record.image.sopUid);
+    }
+  };
 
   let pool: DecodePool | null = null;
   try {

@@ -13,6 +13,7 @@ import { predictionModel } from '../models/activeModel';
 import { Predictor } from './predictor';
 import { predictCatalogImages, type RunItem } from './predictRun';
 import { predictedImageIds, unpredictedEligible, writePrediction } from '../catalog/predictions';
+import { writeTransaction } from '../catalog/openCatalog';
 
 export class PredictionJobs implements LongLived {
   static readonly REGISTRATION: ServiceRegistration<'predictions', PredictionJobs> = { name: 'predictions', create: (s) => new PredictionJobs(s) };
@@ -38,7 +39,7 @@ export class PredictionJobs implements LongLived {
     const total = ids.length;
     const summary: PredictSummary = { modelId, total, predicted: 0, skipped: [], cancelled: false, durationMs: 0 };
     let done = 0;
-    const write = s.catalog.transaction((items: RunItem[]) => {
+    const write = writeTransaction(s.catalog, (items: RunItem[]) => {
       for (const it of items) {
         if ('prediction' in it) {
           writePrediction(s.catalog, modelId, it.imageId, it.prediction);
