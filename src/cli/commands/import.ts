@@ -35,7 +35,7 @@ export const importCommand: Command = {
     const r = result as ImportSummary;
     const lines = [
       `import ${r.importId} ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s: ${r.scanned} file(s) scanned, ${r.imported} imported, ` +
-        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.repaired} repaired, ${r.errorCount} error(s)`,
+        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.repaired} repaired, ${r.conflicts} conflict(s), ${r.errorCount} error(s)`,
     ];
     for (const [k, n] of Object.entries(r.excluded)) lines.push(`  excluded ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.warnings)) lines.push(`  warning ${k}: ${n}`);

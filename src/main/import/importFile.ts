@@ -15,6 +15,7 @@ import { storeRendering, RENDERING_MAX_SIDE } from '../renderings/renderingStore
 import { ImagingError, describeThrown } from '../imaging/imagingError';
 import type { ScannedFile } from './scan';
 import type { FileBytes } from './decodePool';
+import { headerProblems } from '../imaging/dicom/headerIntegrity';
 
 /** Files above this are not read into memory at all. */
 export const MAX_FILE_BYTES = 1 << 30;
@@ -32,8 +33,9 @@ const declaresAnImage = (tags: DicomTags): boolean =>
 const IMAGE_EXTENSIONS = new Set(['.dcm', '.dicom', '.dic', '.ima', '.jpg', '.jpeg', '.png']);
 
 export type FileOutcome =
-  | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string }
-  | { kind: 'known'; sopUid: string; transferSyntax?: string }
+  /** `problems`: what is wrong with a DICOM header that still parses (headerIntegrity.ts). */
+  | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string; problems?: string[] }
+  | { kind: 'known'; sopUid: string; transferSyntax?: string; contentHash?: string; problems?: string[] }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
@@ -99,7 +101,8 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     return { kind: 'skipped', reason: 'dicomdir' };
   }
   const sopUid = tags.sopUid ?? `sha256:${hash}`;
-  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid, transferSyntax: tags.transferSyntax };
+  const problems = headerProblems(ds, tags);
+  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid, transferSyntax: tags.transferSyntax, contentHash: hash, problems };
   const screening = screenDicom(tags);
   let renderingHash: string | null = null;
   let exclusion = screening.exclusion;
@@ -130,6 +133,7 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     kind: 'record',
     transferSyntax: tags.transferSyntax,
     error,
+    problems,
     record: {
       patient: { key: patientKey, name: tags.patientName, sex: tags.sex, birthDate: tags.birthDate, age: tags.age },
       study: { uid: studyUid, date: tags.studyDate, accession: tags.accession, description: tags.studyDescription },
@@ -239,4 +243,20 @@ async function importRaster(
       },
     },
   };
+}
+
+/**
+ * The header problems of a catalogued DICOM file, read again from disk (a copy from an earlier
+ * import that another file now contests); null when it is gone or no longer parses.
+ */
+export async function catalogedFileProblems(file: string): Promise<string[] | null> {
+  try {
+    const data = new Uint8Array(await fs.promises.readFile(file));
+    const kind = sniffBytes(data.subarray(0, SNIFF_BYTES));
+    if (kind !== 'dicom' && kind !== 'dicom-raw') return null;
+    const ds = await readDicomDataset(data, file, { raw: kind === 'dicom-raw' });
+    return headerProblems(ds, readDicomTags(ds));
+  } catch {
+    return null;
+  }
 }
