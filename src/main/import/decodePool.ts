@@ -2,7 +2,6 @@ import type { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import type { RenderOutcome } from '../renderings/renderDicomFile';
 import { startWorker } from '../workers/startWorker';
-import { WORKER_RESOURCE_LIMITS } from '../workers/registry';
 
 /** A file's bytes, as the import thread read (and, deflated, inflated) them: the thread parses these. */
 export interface FileBytes {
@@ -97,7 +96,7 @@ export class DecodePool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker('decode', { resourceLimits: WORKER_RESOURCE_LIMITS.decode });
+    const worker = startWorker('decode');
     const slot: Slot = { worker, task: null, timer: null, stopping: null };
     this.slots.push(slot);
     worker.on('message', (m: { id: number; started?: true; outcome?: RenderOutcome }) => {

@@ -5,7 +5,6 @@ import { lastImportSummary } from '../catalog/imports';
 import type { Services } from '../services/services';
 import type { LongLived, ServiceRegistration } from '../services/serviceRegistry';
 import { startWorker } from '../workers/startWorker';
-import { WORKER_RESOURCE_LIMITS } from '../workers/registry';
 
 export interface ImportJobRequest {
   catalogPath: string;
@@ -48,7 +47,7 @@ export class ImportJobs implements LongLived {
     const s = this.s;
     if (this.running) throw new CxrError('BUSY', `import ${this.running.importId} is still running; cancel it or wait`);
     const workerReq: ImportJobRequest = { catalogPath: s.catalogPath, dataDir: s.dataDir, ...req };
-    const worker = startWorker('import', { workerData: workerReq, resourceLimits: WORKER_RESOURCE_LIMITS.import });
+    const worker = startWorker('import', { workerData: workerReq });
     this.workers.add(worker);
     let resolveDone!: (v: ImportSummary) => void;
     let rejectDone!: (e: Error) => void;
