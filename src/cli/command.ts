@@ -19,6 +19,8 @@ export interface Command {
   /** Returns the command's result: printed as JSON under --json, else by `print`. */
   run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<unknown>;
   print?(result: unknown): string;
+  /** The exit status for a result (default 0): a command whose work failed says so to scripts. */
+  exitCode?(result: unknown): number;
 }
 
 /** Options every command takes. */

@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await command.run(ctx, values, positionals);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${command.print ? command.print(result) : JSON.stringify(result, null, 2)}\n`);
-    return 0;
+    return command.exitCode?.(result) ?? 0;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof UsageError) {

@@ -35,6 +35,11 @@ export interface ImportSummary {
   moved: number;
   /** Catalogued images that had not decoded (a file cut short), replaced by a copy that does. */
   repaired: number;
+  /**
+   * Files that claim the SOP Instance UID of another file with different bytes: the one whose
+   * header parses cleanly is catalogued, and each conflict has an import_errors row naming both.
+   */
+  conflicts: number;
   /** New images marked excluded, by reason. */
   excluded: Partial<Record<ExclusionReason, number>>;
   /** New images imported with warnings, by code. */

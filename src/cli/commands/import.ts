@@ -30,11 +30,12 @@ export const importCommand: Command = {
     );
     return summary;
   },
+  exitCode: (result) => ((result as ImportSummary).status === 'failed' ? 1 : 0),
   print(result) {
     const r = result as ImportSummary;
     const lines = [
       `import ${r.importId} ${r.status} in ${(r.durationMs / 1000).toFixed(1)} s: ${r.scanned} file(s) scanned, ${r.imported} imported, ` +
-        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.repaired} repaired, ${r.errorCount} error(s)`,
+        `${r.duplicates} duplicate(s), ${r.moved} moved, ${r.repaired} repaired, ${r.conflicts} conflict(s), ${r.errorCount} error(s)`,
     ];
     for (const [k, n] of Object.entries(r.excluded)) lines.push(`  excluded ${k}: ${n}`);
     for (const [k, n] of Object.entries(r.warnings)) lines.push(`  warning ${k}: ${n}`);

@@ -7,6 +7,7 @@ import { classCounts, listSamplesFrom, type Sample } from '../../main/datasets/d
 import { chestRecipe, paperRecipe, type TrainRecipe } from '../../main/training/recipe';
 import { registerModel } from '../../main/models/registry';
 import { startTrainingJob } from '../../main/training/trainingJob';
+import { outDirProblem } from '../../main/training/checkpoint';
 import type { TrainEvent } from '../../main/training/trainModel';
 
 const fmt = (s: number): string =>
@@ -45,7 +46,7 @@ export const train: Command = {
   usage:
     'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch cxrResNet|zhongSlim|zhong2020] ' +
     '[--recipe chest|paper] [--epochs N] [--epoch-size N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
-    '[--resume] [--init-from <model dir>] [--lr <peak>] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
+    '[--resume] [--force] [--init-from <model dir>] [--lr <peak>] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
     '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
     '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
   options: {
@@ -63,6 +64,7 @@ export const train: Command = {
     'max-images': { type: 'string' },
     'batch-size': { type: 'string' },
     resume: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
     activate: { type: 'boolean', default: false },
     name: { type: 'string' },
     deadline: { type: 'string' },
@@ -72,6 +74,9 @@ export const train: Command = {
     ...fromCatalogOptions,
   },
   async run(ctx, values) {
+    // Before anything is read or cached: the finished model replaces the --out folder whole.
+    const outProblem = typeof values.out === 'string' ? outDirProblem(path.resolve(values.out)) : null;
+    if (outProblem && !values.force) throw new UsageError(`--out: ${outProblem}; choose another folder, or give --force to replace it`);
     if (values['from-catalog']) return trainFromCatalog(ctx, values);
     const arch = typeof values.arch === 'string' ? values.arch : DEFAULT_ARCHITECTURE;
     if (!isArchitectureName(arch))

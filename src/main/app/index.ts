@@ -5,6 +5,7 @@ import { createServices } from '../services/services';
 import { createHandlers } from '../ipc/handlers';
 import { bindIpc } from './ipc';
 import { allowedPermissions, isTrustedRendererUrl, windowOptions } from './windowOptions';
+import { instanceDecision } from './singleInstance';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererFile = path.join(here, '../renderer/index.html');
@@ -13,9 +14,20 @@ const devServerUrl = process.env.ELECTRON_RENDERER_URL;
 app.enableSandbox();
 
 async function main(): Promise<void> {
-  await app.whenReady();
   const dataDir = process.env.CXR_DATA_DIR ?? app.getPath('userData');
+  const instance = instanceDecision(app.requestSingleInstanceLock(), dataDir);
+  if (!instance.run) {
+    console.error(instance.message);
+    dialog.showErrorBox(instance.title, instance.message);
+    app.exit(0);
+    return;
+  }
   let win: BrowserWindow | null = null;
+  app.on('second-instance', () => {
+    if (win?.isMinimized()) win.restore();
+    win?.focus();
+  });
+  await app.whenReady();
   const services = createServices({
     dataDir,
     electronVersion: process.versions.electron,

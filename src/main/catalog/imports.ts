@@ -1,4 +1,4 @@
-import type { Catalog } from './openCatalog';
+import { writeTransaction, type Catalog } from './openCatalog';
 import type { Label } from '../../shared/labels';
 import type { ExclusionReason, ImportSummary, WarningCode } from '../../shared/import';
 
@@ -48,8 +48,7 @@ export function importStatements(db: Catalog) {
      ON CONFLICT(series_uid) DO UPDATE SET modality = coalesce(series.modality, excluded.modality)
      RETURNING id`,
   );
-  const insertImage = db.prepare(
-    `INSERT INTO images (series_id, sop_uid, content_hash, source_path, file_kind, transfer_syntax, photometric, rows, cols,
+  const upsertImage = `INSERT INTO images (series_id, sop_uid, content_hash, source_path, file_kind, transfer_syntax, photometric, rows, cols,
        bits_stored, pixel_spacing, frames, rendering_hash, status, exclusion_reason, warnings, reference_label, label_source, tags_json)
      VALUES (@seriesId, @sopUid, @contentHash, @sourcePath, @fileKind, @transferSyntax, @photometric, @rows, @cols,
        @bitsStored, @pixelSpacing, @frames, @renderingHash, @status, @exclusion, @warnings, @referenceLabel, @labelSource, @tagsJson)
@@ -60,19 +59,20 @@ export function importStatements(db: Catalog) {
        frames = excluded.frames, rendering_hash = excluded.rendering_hash, status = excluded.status,
        exclusion_reason = excluded.exclusion_reason, warnings = excluded.warnings,
        reference_label = coalesce(images.reference_label, excluded.reference_label),
-       label_source = coalesce(images.label_source, excluded.label_source), tags_json = excluded.tags_json
-     -- Only a copy that decodes replaces one that did not (a truncated transfer, then the full file).
-     WHERE images.exclusion_reason = 'undecodable' AND excluded.exclusion_reason IS NOT 'undecodable'`,
-  );
-  const findBySop = db.prepare('SELECT id, source_path, exclusion_reason FROM images WHERE sop_uid = ?');
+       label_source = coalesce(images.label_source, excluded.label_source), tags_json = excluded.tags_json`;
+  // Only a copy that decodes replaces one that did not (a truncated transfer, then the full file).
+  const insertImage = db.prepare(`${upsertImage} WHERE images.exclusion_reason = 'undecodable' AND excluded.exclusion_reason IS NOT 'undecodable'`);
+  // A clean file replaces a damaged copy that claimed its SOP Instance UID first (importRun decides).
+  const replaceImage = db.prepare(upsertImage);
+  const findBySop = db.prepare('SELECT id, source_path, exclusion_reason, content_hash FROM images WHERE sop_uid = ?');
   const updatePath = db.prepare('UPDATE images SET source_path = ? WHERE id = ?');
   const insertError = db.prepare('INSERT INTO import_errors (import_id, path, reason) VALUES (?, ?, ?)');
 
   const n = <T>(v: T | undefined): T | null => (v === undefined ? null : v);
 
   return {
-    findBySop(sopUid: string): { id: number; source_path: string; exclusion_reason: string | null } | undefined {
-      return findBySop.get(sopUid) as { id: number; source_path: string; exclusion_reason: string | null } | undefined;
+    findBySop(sopUid: string): { id: number; source_path: string; exclusion_reason: string | null; content_hash: string } | undefined {
+      return findBySop.get(sopUid) as { id: number; source_path: string; exclusion_reason: string | null; content_hash: string } | undefined;
     },
     updatePath(id: number, path: string): void {
       updatePath.run(path, id);
@@ -83,8 +83,9 @@ export function importStatements(db: Catalog) {
     /**
      * Inserts the image and whatever of its hierarchy is new; returns false if the SOP UID was
      * already there, unless the catalogued copy was undecodable and this one is not: it replaces it.
+     * With `replace`, it replaces the catalogued image whatever it was.
      */
-    insert(r: ImageRecord): boolean {
+    insert(r: ImageRecord, replace = false): boolean {
       const p = r.patient;
       const patientId = (upsertPatient.get({ key: p.key, name: n(p.name), sex: n(p.sex), birthDate: n(p.birthDate), age: n(p.age) }) as { id: number }).id;
       const s = r.study;
@@ -103,7 +104,7 @@ export function importStatements(db: Catalog) {
         }) as { id: number }
       ).id;
       const i = r.image;
-      const res = insertImage.run({
+      const res = (replace ? replaceImage : insertImage).run({
         seriesId,
         sopUid: i.sopUid,
         contentHash: i.contentHash,
@@ -129,17 +130,32 @@ export function importStatements(db: Catalog) {
   };
 }
 
+/** Is the process that owns an import row gone? Its own process runs one import at a time, so a row of this process is left over. */
+function ownerIsGone(pid: number | null): boolean {
+  if (pid === null || pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
- * Starts an import row. Rows left 'running' by a process that died are closed as failed first:
- * the app runs one import at a time, so a running row at this point is a crashed one.
+ * Starts an import row owned by this process. Rows left 'running' by a process that died are
+ * closed as failed first; a running import of another live process (a second `cxr import`) is
+ * left alone.
  */
 export function createImport(db: Catalog, roots: string[]): number {
-  return db.transaction(() => {
-    db.prepare(
+  return writeTransaction(db, () => {
+    const running = db.prepare(`SELECT id, owner_pid FROM imports WHERE status = 'running'`).all() as { id: number; owner_pid: number | null }[];
+    const close = db.prepare(
       `UPDATE imports SET status = 'failed', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-         summary_json = coalesce(summary_json, '{"interrupted":true}') WHERE status = 'running'`,
-    ).run();
-    return Number(db.prepare('INSERT INTO imports (roots_json) VALUES (?)').run(JSON.stringify(roots)).lastInsertRowid);
+         summary_json = coalesce(summary_json, '{"interrupted":true}') WHERE id = ?`,
+    );
+    for (const r of running) if (ownerIsGone(r.owner_pid)) close.run(r.id);
+    return Number(db.prepare('INSERT INTO imports (roots_json, owner_pid) VALUES (?, ?)').run(JSON.stringify(roots), process.pid).lastInsertRowid);
   })();
 }
 

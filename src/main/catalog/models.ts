@@ -1,5 +1,5 @@
 /** The `models` table: registered model folders, at most one active (a unique partial index). */
-import type { Catalog } from './openCatalog';
+import { writeTransaction, type Catalog } from './openCatalog';
 import { parseCardJson, type ModelCard } from '../models/card';
 
 /** A `models` row as SQLite returns it. */
@@ -63,7 +63,7 @@ export function upsertModel(
 
 /** Makes `id` the one active model; false when there is no such model. */
 export function setActiveModel(db: Catalog, id: string): boolean {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     if (!modelRow(db, id)) return false;
     db.prepare('UPDATE models SET is_active = 0 WHERE is_active = 1').run();
     db.prepare('UPDATE models SET is_active = 1 WHERE id = ?').run(id);

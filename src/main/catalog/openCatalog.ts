@@ -47,11 +47,52 @@ function migrate(db: Catalog, file: string): void {
     );
   }
   for (let v = current; v < migrations.length; v++) {
-    db.transaction(() => {
+    // Two processes opening a new catalog at once: the second sees the version the first wrote.
+    writeTransaction(db, () => {
+      if (schemaVersion(db) !== v) return;
       db.exec(migrations[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+}
+
+/** How often a write transaction that could not take the write lock within busy_timeout is tried again. */
+const BUSY_RETRIES = 3;
+const BUSY_BACKOFF_MS = 100;
+
+export function isBusyError(err: unknown): boolean {
+  return err instanceof Database.SqliteError && (err.code.startsWith('SQLITE_BUSY') || err.code.startsWith('SQLITE_LOCKED'));
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A write transaction: BEGIN IMMEDIATE, so it waits (busy_timeout) for the write lock up front
+ * instead of failing at once with SQLITE_BUSY when it reads first and another connection writes
+ * meanwhile; and, should the lock still be held after that, tried again a few times. Only the
+ * BEGIN is retried (the body has not run then), so a body's side effects happen once. Inside
+ * another transaction it is a savepoint, as any nested transaction.
+ */
+export function writeTransaction<A extends unknown[], R>(db: Catalog, fn: (...args: A) => R): (...args: A) => R {
+  let entered = false;
+  const tx = db.transaction((...args: A) => {
+    entered = true;
+    return fn(...args);
+  });
+  return (...args: A): R => {
+    for (let attempt = 0; ; attempt++) {
+      entered = false;
+      const nested = db.inTransaction;
+      try {
+        return tx.immediate(...args);
+      } catch (err) {
+        if (nested || entered || attempt >= BUSY_RETRIES || !isBusyError(err)) throw err;
+        sleepSync(BUSY_BACKOFF_MS * 2 ** attempt);
+      }
+    }
+  };
 }
 
 /** Appends to the audit log. Detail must never hold patient names or IDs. */

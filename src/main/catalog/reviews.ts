@@ -1,4 +1,4 @@
-import { audit, type Catalog } from './openCatalog';
+import { audit, writeTransaction, type Catalog } from './openCatalog';
 import { getSetting, REVIEWER_SETTING } from './settings';
 import { CxrError } from '../../shared/errors';
 import type { Label } from '../../shared/labels';
@@ -33,7 +33,7 @@ function toRecord(r: RawReview): ReviewRecord {
 export function submitReview(db: Catalog, imageId: number, label: Label): ReviewRecord {
   const reviewer = getSetting(db, REVIEWER_SETTING)?.trim();
   if (!reviewer) throw new CxrError('BAD_INPUT', 'Set your reviewer name in Settings before reviewing');
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     const entry = db
       .prepare(
         `SELECT w.image_id, w.predicted, pr.model_id, w.review_id, i.status FROM worklist_entries w

@@ -267,4 +267,7 @@ export const migrations: readonly string[] = [
   CREATE INDEX pacs_sends_image ON pacs_sends(image_id, id DESC);
   CREATE INDEX pacs_sends_sop ON pacs_sends(sop_instance_uid);
 `,
+  /* v-next: the process that runs an import, so a new import closes only rows whose process is gone. */ `
+  ALTER TABLE imports ADD COLUMN owner_pid INTEGER;
+`,
 ];

@@ -3,11 +3,22 @@ import os from 'node:os';
 import type { RenderOutcome } from '../renderings/renderDicomFile';
 import { startWorker } from '../workers/startWorker';
 
+/** A file's bytes, as the import thread read (and, deflated, inflated) them: the thread parses these. */
+export interface FileBytes {
+  bytes: Uint8Array;
+  /** A deflated dataset already inflated (parseDicom's `inflated`). */
+  inflated: boolean;
+}
+
+/** Above this a buffer cannot be a slice of Node's shared Buffer pool, so it may be moved, not copied. */
+const TRANSFER_MIN_BYTES = 64 * 1024;
+
 interface Task {
   id: number;
   file: string;
   raw: boolean;
   dataDir: string;
+  given?: FileBytes;
   resolve: (o: RenderOutcome) => void;
 }
 
@@ -44,10 +55,14 @@ export class DecodePool {
     private readonly timeoutMs = DECODE_TIMEOUT_MS,
   ) {}
 
-  render(file: string, raw: boolean, dataDir: string): Promise<RenderOutcome> {
+  /**
+   * Decodes and stores a file's rendering. Given its bytes, the thread parses those, and a large
+   * buffer is moved to it (detached here), so the file is read and inflated once.
+   */
+  render(file: string, raw: boolean, dataDir: string, given?: FileBytes): Promise<RenderOutcome> {
     if (this.closed) return Promise.resolve({ ok: false, code: 'other', reason: 'decode pool is closed' });
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, file, raw, dataDir, resolve });
+      this.queue.push({ id: this.nextId++, file, raw, dataDir, given, resolve });
       this.pump();
     });
   }
@@ -60,7 +75,14 @@ export class DecodePool {
       const task = this.queue.shift()!;
       slot.task = task;
       this.arm(slot, START_TIMEOUT_MS, 'the decoder thread did not start within 60 s');
-      slot.worker.postMessage({ id: task.id, file: task.file, raw: task.raw, dataDir: task.dataDir });
+      const given = task.given;
+      task.given = undefined;
+      const buffer = given?.bytes.buffer;
+      const transfer = buffer instanceof ArrayBuffer && buffer.byteLength >= TRANSFER_MIN_BYTES ? [buffer] : [];
+      slot.worker.postMessage(
+        { id: task.id, file: task.file, raw: task.raw, dataDir: task.dataDir, bytes: given?.bytes, inflated: given?.inflated },
+        transfer,
+      );
     }
   }
 

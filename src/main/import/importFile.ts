@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { ImageRecord } from '../catalog/imports';
 import { labelFromFolderName, type Label } from '../../shared/labels';
 import { IMAGE_EXTENSIONS, sniffBytes, SNIFF_BYTES } from '../imaging/sniffFile';
-import { parseDicom } from '../imaging/dicom/parseDicom';
+import type { DataSet } from 'dicom-parser';
+import { readDicomDataset } from '../imaging/dicom/parseDicom';
 import { readDicomTags, type DicomTags } from '../imaging/dicom/dicomTags';
 import { screenDicom } from '../imaging/screening';
 import { MAX_FRAME_PIXELS } from '../imaging/dicom/decodeFrame';
@@ -13,6 +14,8 @@ import { decodeRaster, rasterSize } from '../imaging/rasterImage';
 import { storeRendering, RENDERING_MAX_SIDE } from '../renderings/renderingStore';
 import { ImagingError, describeThrown } from '../imaging/imagingError';
 import type { ScannedFile } from './scan';
+import type { FileBytes } from './decodePool';
+import { headerProblems } from '../imaging/dicom/headerIntegrity';
 
 /** Files above this are not read into memory at all. */
 export const MAX_FILE_BYTES = 1 << 30;
@@ -29,8 +32,9 @@ const declaresAnImage = (tags: DicomTags): boolean =>
   ((tags.rows ?? 0) > 0 && (tags.cols ?? 0) > 0) || RADIOGRAPH_SOP_CLASSES.has(tags.sopClassUid ?? tags.mediaStorageSopClassUid ?? '');
 
 export type FileOutcome =
-  | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string }
-  | { kind: 'known'; sopUid: string; transferSyntax?: string }
+  /** `problems`: what is wrong with a DICOM header that still parses (headerIntegrity.ts). */
+  | { kind: 'record'; record: ImageRecord; transferSyntax?: string; error?: string; problems?: string[] }
+  | { kind: 'known'; sopUid: string; transferSyntax?: string; contentHash?: string; problems?: string[] }
   | { kind: 'skipped'; reason: string }
   | { kind: 'error'; reason: string };
 
@@ -40,7 +44,7 @@ export interface ImportFileContext {
   /** Is this SOP UID already catalogued or claimed earlier in this run? Claims it if not. */
   claim(sopUid: string): boolean;
   /** Decodes and stores a DICOM rendering elsewhere (a pool of threads); in this thread if absent. */
-  renderDicom?(file: string, raw: boolean): Promise<RenderOutcome>;
+  renderDicom?(file: string, raw: boolean, given?: FileBytes): Promise<RenderOutcome>;
   /** A JPEG/PNG file's patient id from a manifest.csv under the roots (importManifest.ts). */
   patientOf?(file: string): string | undefined;
 }
@@ -78,9 +82,9 @@ export async function importFile(f: ScannedFile, ctx: ImportFileContext): Promis
 }
 
 async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: boolean, ctx: ImportFileContext): Promise<FileOutcome> {
-  let ds;
+  let ds: DataSet | undefined;
   try {
-    ds = parseDicom(data, f.path, { raw });
+    ds = await readDicomDataset(data, f.path, { raw });
   } catch (err) {
     return { kind: 'error', reason: err instanceof ImagingError ? err.reason : describeThrown(err) };
   }
@@ -96,7 +100,8 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     return { kind: 'skipped', reason: 'dicomdir' };
   }
   const sopUid = tags.sopUid ?? `sha256:${hash}`;
-  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid, transferSyntax: tags.transferSyntax };
+  const problems = headerProblems(ds, tags);
+  if (!ctx.claim(sopUid)) return { kind: 'known', sopUid, transferSyntax: tags.transferSyntax, contentHash: hash, problems };
   const screening = screenDicom(tags);
   let renderingHash: string | null = null;
   let exclusion = screening.exclusion;
@@ -107,9 +112,13 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     error = 'the dataset has no Pixel Data element: the file is cut short or damaged';
   }
   if (exclusion !== 'non_image_sop' && exclusion !== 'too_large') {
-    const outcome = ctx.renderDicom
-      ? await ctx.renderDicom(f.path, raw)
-      : await renderDicomFile(f.path, ctx.dataDir, { parsed: { ds, tags } });
+    let outcome: RenderOutcome;
+    if (ctx.renderDicom) {
+      // The pool thread parses the bytes read (and inflated) here; this thread keeps only the tags across the wait.
+      const given = { bytes: ds.byteArray, inflated: ds.byteArray !== data };
+      ds = undefined;
+      outcome = await ctx.renderDicom(f.path, raw, given);
+    } else outcome = await renderDicomFile(f.path, ctx.dataDir, { parsed: { ds, tags } });
     if (outcome.ok) renderingHash = outcome.renderingHash;
     else if (outcome.code === 'too_large') exclusion ??= 'too_large';
     else if (!exclusion) {
@@ -123,6 +132,7 @@ async function importDicom(f: ScannedFile, data: Uint8Array, hash: string, raw: 
     kind: 'record',
     transferSyntax: tags.transferSyntax,
     error,
+    problems,
     record: {
       patient: { key: patientKey, name: tags.patientName, sex: tags.sex, birthDate: tags.birthDate, age: tags.age },
       study: { uid: studyUid, date: tags.studyDate, accession: tags.accession, description: tags.studyDescription },
@@ -232,4 +242,20 @@ async function importRaster(
       },
     },
   };
+}
+
+/**
+ * The header problems of a catalogued DICOM file, read again from disk (a copy from an earlier
+ * import that another file now contests); null when it is gone or no longer parses.
+ */
+export async function catalogedFileProblems(file: string): Promise<string[] | null> {
+  try {
+    const data = new Uint8Array(await fs.promises.readFile(file));
+    const kind = sniffBytes(data.subarray(0, SNIFF_BYTES));
+    if (kind !== 'dicom' && kind !== 'dicom-raw') return null;
+    const ds = await readDicomDataset(data, file, { raw: kind === 'dicom-raw' });
+    return headerProblems(ds, readDicomTags(ds));
+  } catch {
+    return null;
+  }
 }

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type { Catalog } from '../catalog/openCatalog';
-import { audit } from '../catalog/openCatalog';
+import { audit, writeTransaction } from '../catalog/openCatalog';
 import { createImport, finishImport, importStatements, type ImageRecord } from '../catalog/imports';
 import type { ImportFileError, ImportProgress, ImportSummary } from '../../shared/import';
-import { importFile, type FileOutcome } from './importFile';
+import { catalogedFileProblems, importFile, type FileOutcome } from './importFile';
 import { scanRoots, type ScannedFile } from './scan';
-import { DecodePool } from './decodePool';
+import { DecodePool, type FileBytes } from './decodePool';
 import { readManifestPatients } from './manifest';
 
 export interface ImportRunOptions {
@@ -57,6 +57,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     duplicates: 0,
     moved: 0,
     repaired: 0,
+    conflicts: 0,
     excluded: {},
     warnings: {},
     skipped: {},
@@ -67,39 +68,68 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   };
   const bump = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
 
-  let pendingRecords: { record: ImageRecord; transferSyntax?: string; error?: string }[] = [];
+  /** `replace`: a clean file that wins a conflict replaces the damaged copy catalogued first. */
+  let pendingRecords: { record: ImageRecord; transferSyntax?: string; error?: string; replace?: boolean }[] = [];
   let pendingErrors: ImportFileError[] = [];
   let pendingMoves: { id: number; path: string }[] = [];
   const claimed = new Set<string>();
 
-  const flush = db.transaction(() => {
-    for (const m of pendingMoves) st.updatePath(m.id, m.path);
-    for (const r of pendingRecords) {
-      const existed = st.findBySop(r.record.image.sopUid) !== undefined;
-      if (!st.insert(r.record)) {
-        summary.duplicates++;
-        continue;
+  const noteError = (e: ImportFileError) => {
+    summary.errorCount++;
+    // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
+    if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
+  };
+  /** Writes one batch; the summary counts it only once it is committed. */
+  const writeBatch = writeTransaction(
+    db,
+    (records: typeof pendingRecords, errors: ImportFileError[], moves: typeof pendingMoves) => {
+      const counted = { duplicates: 0, repaired: 0, imported: [] as ImageRecord['image'][], errors: [...errors] };
+      for (const m of moves) st.updatePath(m.id, m.path);
+      for (const r of records) {
+        if (r.replace) {
+          st.insert(r.record, true);
+          continue;
+        }
+        const existed = st.findBySop(r.record.image.sopUid) !== undefined;
+        if (!st.insert(r.record)) counted.duplicates++;
+        else if (existed) counted.repaired++;
+        else {
+          counted.imported.push(r.record.image);
+          if (r.error) counted.errors.push({ file: r.record.image.sourcePath, reason: r.error });
+        }
       }
-      if (existed) {
-        summary.repaired++;
-        continue;
-      }
-      summary.imported++;
-      const img = r.record.image;
-      if (img.exclusion) bump(summary.excluded, img.exclusion);
-      for (const w of img.warnings) bump(summary.warnings, w);
-      if (r.error) pendingErrors.push({ file: img.sourcePath, reason: r.error });
-    }
-    for (const e of pendingErrors) {
-      st.addError(importId, e.file, e.reason);
-      summary.errorCount++;
-      // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
-      if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
-    }
+      for (const e of counted.errors) st.addError(importId, e.file, e.reason);
+      return counted;
+    },
+  );
+  /**
+   * Writes the pending batch. A batch the catalog refuses (locked past every retry, disk full)
+   * fails its own files, each with an error in the summary, and the import goes on.
+   */
+  const flush = () => {
+    const [records, errors, moves] = [pendingRecords, pendingErrors, pendingMoves];
     pendingRecords = [];
     pendingErrors = [];
     pendingMoves = [];
-  });
+    if (records.length + errors.length + moves.length === 0) return;
+    try {
+      const c = writeBatch(records, errors, moves);
+      summary.duplicates += c.duplicates;
+      summary.repaired += c.repaired;
+      summary.imported += c.imported.length;
+      for (const img of c.imported) {
+        if (img.exclusion) bump(summary.excluded, img.exclusion);
+        for (const w of img.warnings) bump(summary.warnings, w);
+      }
+      for (const e of c.errors) noteError(e);
+    } catch (err) {
+      const reason = `not written to the catalog: ${err instanceof Error ? err.message : String(err)}`;
+      summary.moved -= moves.length;
+      for (const r of records) noteError({ file: r.record.image.sourcePath, reason });
+      for (const e of errors) noteError(e);
+      for (const r of records) claimed.delete(r.record.image.sopUid);
+    }
+  };
 
   let pool: DecodePool | null = null;
   try {
@@ -126,18 +156,21 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
       const row = st.findBySop(sopUid);
       return row === undefined || row.exclusion_reason === 'undecodable';
     };
-    /** Copies of an image claimed earlier in this run, whose first copy may yet turn out undecodable. */
+    /** Copies of an image claimed earlier: the first copy may yet turn out undecodable, or the two differ. */
     const laterCopies: ScannedFile[] = [];
+    /** The header problems of each DICOM image catalogued in this run, by SOP UID: a conflict compares them. */
+    const problemsOf = new Map<string, string[]>();
     const handle = (f: ScannedFile, o: FileOutcome) => {
       const file = f.path;
       switch (o.kind) {
         case 'record':
+          if (o.problems) problemsOf.set(o.record.image.sopUid, o.problems);
           if (o.transferSyntax) bump(summary.transferSyntaxes, o.transferSyntax);
           pendingRecords.push({ record: o.record, transferSyntax: o.transferSyntax, error: o.error });
           break;
         case 'known': {
           const row = st.findBySop(o.sopUid);
-          if (!row || row.exclusion_reason === 'undecodable') {
+          if (!row || row.exclusion_reason === 'undecodable' || (o.contentHash !== undefined && o.contentHash !== row.content_hash)) {
             laterCopies.push(f);
             break;
           }
@@ -165,7 +198,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     const usePool = opts.decodePool ?? true;
     pool = usePool ? new DecodePool() : null;
     const p = pool;
-    const renderDicom = p ? (file: string, raw: boolean) => p.render(file, raw, opts.dataDir) : undefined;
+    const renderDicom = p ? (file: string, raw: boolean, given?: FileBytes) => p.render(file, raw, opts.dataDir, given) : undefined;
     const ctx = {
       dataDir: opts.dataDir,
       labelsFromFolders: opts.labelsFromFolders,
@@ -173,6 +206,37 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
       renderDicom,
       patientOf: (file: string) => manifest.patients.get(file),
     };
+    /**
+     * Two files claim one SOP Instance UID with different bytes: the one whose header is clean
+     * and whose pixels decode is catalogued (the catalogued one stays on a tie), and the other is
+     * reported in a conflict row naming both.
+     */
+    const resolveConflict = async (f: ScannedFile, row: { id: number; source_path: string; exclusion_reason: string | null }) => {
+      const later = await importFile(f, { ...ctx, claim: () => true });
+      if (later.kind !== 'record') {
+        handle(f, later);
+        return;
+      }
+      const sopUid = later.record.image.sopUid;
+      const firstProblems = problemsOf.get(sopUid) ?? (await catalogedFileProblems(row.source_path));
+      const score = (problems: string[] | null | undefined, undecodable: boolean) =>
+        (problems ? problems.length : 50) + (undecodable ? 100 : 0);
+      const laterScore = score(later.problems, later.record.image.exclusion === 'undecodable');
+      const firstScore = score(firstProblems, row.exclusion_reason === 'undecodable');
+      const describe = (problems: string[] | null | undefined, undecodable: boolean) =>
+        [...(problems ?? ['its header could not be read again']), ...(undecodable ? ['its pixels do not decode'] : [])].join('; ') || 'its header is clean';
+      if (later.transferSyntax) bump(summary.transferSyntaxes, later.transferSyntax);
+      const c = conflicts.get(sopUid) ?? { kept: { file: row.source_path, why: describe(firstProblems, false) }, losers: [] };
+      conflicts.set(sopUid, c);
+      if (laterScore < firstScore) {
+        pendingRecords.push({ record: later.record, replace: true });
+        problemsOf.set(sopUid, later.problems ?? []);
+        c.losers.push({ file: row.source_path, why: describe(firstProblems, row.exclusion_reason === 'undecodable') });
+        c.kept = { file: f.path, why: describe(later.problems, false) };
+      } else c.losers.push({ file: f.path, why: describe(later.problems, later.record.image.exclusion === 'undecodable') });
+    };
+    /** Each contested SOP UID: the file kept in the end and the files not kept, reported once all are judged. */
+    const conflicts = new Map<string, { kept: { file: string; why: string }; losers: { file: string; why: string }[] }>();
     const workerLoop = async () => {
       while (next < files.length) {
         if (hooks.isCancelled?.()) return;
@@ -191,12 +255,25 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
     for (const f of laterCopies) {
       if (hooks.isCancelled?.()) break;
       const outcome = await importFile(f, { ...ctx, claim: (sopUid) => st.findBySop(sopUid)?.exclusion_reason === 'undecodable' });
-      if (outcome.kind === 'known') {
+      const row = outcome.kind === 'known' ? st.findBySop(outcome.sopUid) : undefined;
+      if (outcome.kind === 'known' && row && outcome.contentHash !== undefined && outcome.contentHash !== row.content_hash) {
+        await resolveConflict(f, row);
+      } else if (outcome.kind === 'known') {
         if (outcome.transferSyntax) bump(summary.transferSyntaxes, outcome.transferSyntax);
         summary.duplicates++;
       } else handle(f, outcome);
       flush();
     }
+    for (const { kept, losers } of conflicts.values()) {
+      for (const l of losers) {
+        summary.conflicts++;
+        pendingErrors.push({
+          file: l.file,
+          reason: `conflict: ${kept.file} claims the same SOP Instance UID with different bytes; kept ${kept.file} (${kept.why}), not this file (${l.why})`,
+        });
+      }
+    }
+    flush();
     if (hooks.isCancelled?.() && done < total) summary.status = 'cancelled';
     progress(null, true);
   } catch (err) {

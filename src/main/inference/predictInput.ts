@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { namedAsImage, sniffBytes, sniffPath } from '../imaging/sniffFile';
-import { parseDicom } from '../imaging/dicom/parseDicom';
+import { readDicomDataset } from '../imaging/dicom/parseDicom';
 import { readDicomTags } from '../imaging/dicom/dicomTags';
 import { screenDicom } from '../imaging/screening';
 import { decodeFirstFrame } from '../imaging/dicom/decodeFrame';
@@ -30,7 +30,7 @@ export async function readInputFile(file: string): Promise<InputImage> {
     return { file, gray: await decodeRaster(bytes, file, RENDERING_MAX_SIDE), quality: { status: 'eligible', exclusionReason: null, warnings: [] } };
   }
   if (kind !== 'dicom' && kind !== 'dicom-raw') throw new Error(`${file}: not a JPEG, PNG or DICOM file (judged by its content)`);
-  const ds = parseDicom(bytes, file, { raw: kind === 'dicom-raw' });
+  const ds = await readDicomDataset(bytes, file, { raw: kind === 'dicom-raw' });
   const tags = readDicomTags(ds);
   const screening = screenDicom(tags);
   const quality: ImageQuality = {

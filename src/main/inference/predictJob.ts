@@ -11,8 +11,9 @@ import { initBackend } from '../tfjs/backend';
 import { loadModel } from '../models/registry';
 import { predictionModel } from '../models/activeModel';
 import { Predictor } from './predictor';
-import { predictCatalogImages, type RunItem } from './predictRun';
+import { invalidPrediction, predictCatalogImages, type RunItem } from './predictRun';
 import { predictedImageIds, unpredictedEligible, writePrediction } from '../catalog/predictions';
+import { writeTransaction } from '../catalog/openCatalog';
 
 export class PredictionJobs implements LongLived {
   static readonly REGISTRATION: ServiceRegistration<'predictions', PredictionJobs> = { name: 'predictions', create: (s) => new PredictionJobs(s) };
@@ -38,16 +39,30 @@ export class PredictionJobs implements LongLived {
     const total = ids.length;
     const summary: PredictSummary = { modelId, total, predicted: 0, skipped: [], cancelled: false, durationMs: 0 };
     let done = 0;
-    const write = s.catalog.transaction((items: RunItem[]) => {
+    /** Writes a batch; returns how many were written and the items skipped, counted once it commits. */
+    const write = writeTransaction(s.catalog, (items: RunItem[]) => {
+      const skipped: PredictSummary['skipped'] = [];
+      let written = 0;
       for (const it of items) {
-        if ('prediction' in it) {
+        // Checked again here: whatever the worker sent, nothing non-finite reaches the table.
+        const why = 'prediction' in it ? invalidPrediction(it.prediction) : it.error;
+        if (why === null && 'prediction' in it) {
           writePrediction(s.catalog, modelId, it.imageId, it.prediction);
-          summary.predicted++;
-        } else summary.skipped.push({ imageId: it.imageId, reason: it.error });
+          written++;
+        } else skipped.push({ imageId: it.imageId, reason: why ?? 'no prediction' });
       }
+      return { written, skipped };
     });
+    // Runs in a worker's message handler: it must never throw, or the failure is uncaught and the run's answer wrong.
     const onBatch = (items: RunItem[]) => {
-      write(items);
+      try {
+        const r = write(items);
+        summary.predicted += r.written;
+        summary.skipped.push(...r.skipped);
+      } catch (err) {
+        const reason = `not written to the catalog: ${err instanceof Error ? err.message : String(err)}`;
+        for (const it of items) summary.skipped.push({ imageId: it.imageId, reason });
+      }
       done += items.length;
       s.events.emit('predict.progress', { modelId, done, total });
     };

@@ -10,6 +10,22 @@ import { readImageQualities, renderingHashOf } from '../catalog/images';
 
 export type RunItem = { imageId: number; prediction: ImagePrediction } | { imageId: number; error: string };
 
+const inUnit = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1;
+
+/**
+ * Why a prediction cannot be stored (a NaN or infinite probability or band, as a broken model
+ * or card gives), or null when every number is a finite probability.
+ */
+export function invalidPrediction(p: ImagePrediction): string | null {
+  for (const [label, v] of Object.entries(p.probs)) {
+    if (!inUnit(v)) return `the model gave a probability of ${v} for ${label}, not a finite number in [0, 1]`;
+  }
+  for (const [label, b] of Object.entries(p.band)) {
+    if (!inUnit(b.lo) || !inUnit(b.hi) || b.lo > b.hi) return `the model gave an uncertainty band of [${b.lo}, ${b.hi}] for ${label}, not finite numbers in [0, 1]`;
+  }
+  return null;
+}
+
 export async function predictCatalogImages(
   ctx: { catalog: Catalog; dataDir: string },
   predictor: Predictor,
@@ -41,7 +57,11 @@ export async function predictCatalogImages(
         ready.map((r) => qualities.get(r.id)!),
         hooks.nSamples,
       );
-      ready.forEach((r, i) => items.push({ imageId: r.id, prediction: preds[i]! }));
+      ready.forEach((r, i) => {
+        const prediction = preds[i]!;
+        const why = invalidPrediction(prediction);
+        items.push(why ? { imageId: r.id, error: why } : { imageId: r.id, prediction });
+      });
     }
     hooks.onBatch(items);
     // Lets a cancel message in between batches.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { audit } from '../catalog/openCatalog';
+import { audit, writeTransaction } from '../catalog/openCatalog';
 import { activatedFrom, activeModelRow, modelCard, modelRow, modelVersionRow, modelVersionRows, type ModelVersionRow } from '../catalog/models';
 import { MODEL_JSON } from './modelFiles';
 import { activate, ensureBuiltinRegistered } from './activeModel';
@@ -58,7 +58,7 @@ export async function activateVersion(s: Services, id: string, actor = 'models')
   if (!row) throw new CxrError('NOT_FOUND', `no model ${id} in the registry`);
   if (!fs.existsSync(path.join(row.path, MODEL_JSON))) throw new CxrError('NOT_FOUND', `model ${id}: its folder ${row.path} is missing`);
   const before = activeModelRow(s.catalog)?.id ?? null;
-  s.catalog.transaction(() => {
+  writeTransaction(s.catalog, () => {
     activate(s, id);
     audit(s.catalog, { actor, action: 'model.activate', entity: 'model', entityId: id, detail: { from: before, to: id } });
   })();

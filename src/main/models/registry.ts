@@ -5,6 +5,7 @@ import type { Services } from '../services/services';
 import { readCard, type ModelCard } from './card';
 import { loadLayersModel } from './modelFiles';
 import { setActiveModel, upsertModel } from '../catalog/models';
+import { writeTransaction } from '../catalog/openCatalog';
 
 export class ModelRegistryError extends Error {
   override name = 'ModelRegistryError';
@@ -37,7 +38,7 @@ export function registerModel(services: Pick<Services, 'catalog'>, dir: string, 
   const abs = path.resolve(dir);
   const card = readCard(abs);
   const db = services.catalog;
-  db.transaction(() => {
+  writeTransaction(db, () => {
     upsertModel(db, {
       id: card.id,
       name: card.name,

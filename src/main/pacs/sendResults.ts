@@ -7,7 +7,7 @@
 import { renderingHashOf } from '../catalog/images';
 import fs from 'node:fs';
 import type { Services } from '../services/services';
-import { audit } from '../catalog/openCatalog';
+import { audit, writeTransaction } from '../catalog/openCatalog';
 import { operatingThreshold } from '../catalog/settings';
 import { recordSend, resultSource, type ResultSource } from '../catalog/pacs';
 import type { PacsSendSummary, PacsSentObject } from '../../shared/pacs';
@@ -167,7 +167,7 @@ export async function sendResults(
     } catch (err) {
       whole = err instanceof PacsError ? err : new PacsError('network', err instanceof Error ? err.message : String(err));
     }
-    s.catalog.transaction(() => {
+    writeTransaction(s.catalog, () => {
       for (const { p, o } of objects) {
         const error = whole ? whole.message : failedUids.has(o.sopInstanceUid) ? 'the PACS reported this object as not stored' : null;
         record(p, o, error);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { DataSet } from 'dicom-parser';
-import { parseDicom } from '../imaging/dicom/parseDicom';
+import { parseDicom, readDicomDataset } from '../imaging/dicom/parseDicom';
 import { readDicomTags, type DicomTags } from '../imaging/dicom/dicomTags';
 import { decodeFirstFrame } from '../imaging/dicom/decodeFrame';
 import { renderFrame } from '../imaging/pixel/renderFrame';
@@ -14,17 +14,21 @@ export type RenderOutcome =
 
 /**
  * Decodes frame 0, runs the pixel pipeline and stores the rendering and thumbnail. Never throws.
- * Given an already parsed dataset it uses it; else (in a decode worker) it reads the file itself.
+ * Given an already parsed dataset it uses it; else (in a decode worker) it parses the bytes it
+ * was handed (`inflated`: a deflated dataset the import thread already inflated, not inflated
+ * again), or reads the file itself.
  */
 export async function renderDicomFile(
   file: string,
   dataDir: string,
-  opts: { raw?: boolean; parsed?: { ds: DataSet; tags: DicomTags } } = {},
+  opts: { raw?: boolean; parsed?: { ds: DataSet; tags: DicomTags }; bytes?: Uint8Array; inflated?: boolean } = {},
 ): Promise<RenderOutcome> {
   try {
     let parsed = opts.parsed;
     if (!parsed) {
-      const ds = parseDicom(new Uint8Array(await fs.promises.readFile(file)), file, { raw: opts.raw });
+      const ds = opts.bytes
+        ? parseDicom(opts.bytes, file, { raw: opts.raw, inflated: opts.inflated })
+        : await readDicomDataset(new Uint8Array(await fs.promises.readFile(file)), file, { raw: opts.raw });
       parsed = { ds, tags: readDicomTags(ds) };
     }
     const frame = await decodeFirstFrame(parsed.ds, parsed.tags, file);

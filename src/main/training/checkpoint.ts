@@ -42,6 +42,24 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
+/**
+ * Why a training run may not write its model to `dir`, or null: the finished model replaces the
+ * folder whole, so a folder that holds anything but a model (someone's files) is refused. Absent,
+ * empty and model folders (model.json or card.json) are fine.
+ */
+export function outDirProblem(dir: string): string | null {
+  let names: string[];
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `${dir} exists and is not a folder`;
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  if (names.length === 0 || names.includes('model.json') || names.includes('card.json')) return null;
+  return `${dir} is not empty and is not a model folder (no model.json or card.json); the trained model would replace its ${names.length} entr${names.length === 1 ? 'y' : 'ies'}`;
+}
+
 /** Replaces `to` with `from` (one rename; `to` removed first). */
 export function replaceDir(from: string, to: string): void {
   fs.rmSync(to, { recursive: true, force: true });

@@ -23,3 +23,13 @@ export type WorkerName = keyof typeof WORKERS;
 
 /** The build's file name for a worker. */
 export const builtWorkerFile = (name: WorkerName): string => `${name}.worker.js`;
+
+/**
+ * Heap limits of the threads that read untrusted files: a file that makes one grow past them
+ * ends that thread (its file gets an error row), never the process. Typed arrays live outside
+ * the heap; their size is bounded where they are made (inflateDataset.ts, MAX_FILE_BYTES).
+ */
+export const WORKER_RESOURCE_LIMITS = {
+  import: { maxOldGenerationSizeMb: 1024, maxYoungGenerationSizeMb: 64 },
+  decode: { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 64 },
+} as const satisfies Partial<Record<WorkerName, import('node:worker_threads').ResourceLimits>>;

@@ -1,7 +1,7 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { builtWorkerFile, WORKERS, type WorkerName } from './registry';
+import { builtWorkerFile, WORKER_RESOURCE_LIMITS, WORKERS, type WorkerName } from './registry';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fromSource = fileURLToPath(import.meta.url).endsWith('.ts');
@@ -36,9 +36,12 @@ function sourceWorker(file: string, opts: WorkerOptions): Worker {
 
 /**
  * Starts a registered worker, from source (`src/main/<path>.ts`) or from the electron-vite build
- * (`<name>.worker.js` beside the main bundle; shared chunks sit one level down in chunks/).
+ * (`<name>.worker.js` beside the main bundle; shared chunks sit one level down in chunks/), under
+ * its heap limits from the registry unless `opts` gives others.
  */
-export function startWorker(name: WorkerName, opts: WorkerOptions = {}): Worker {
+export function startWorker(name: WorkerName, given: WorkerOptions = {}): Worker {
+  const limits = (WORKER_RESOURCE_LIMITS as Partial<Record<WorkerName, WorkerOptions['resourceLimits']>>)[name];
+  const opts: WorkerOptions = limits && !given.resourceLimits ? { ...given, resourceLimits: limits } : given;
   if (fromSource) return track(sourceWorker(path.resolve(here, '..', WORKERS[name]), opts), name);
   const outMain = path.basename(here) === 'chunks' ? path.dirname(here) : here;
   return track(new Worker(path.join(outMain, builtWorkerFile(name)), opts), name);

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { DataSet } from 'dicom-parser';
-import { parseDicom } from './parseDicom';
+import { readDicomDataset } from './parseDicom';
 import { readDicomTags, type DicomTags } from './dicomTags';
 import { decodeFirstFrame, type DecodedFrame } from './decodeFrame';
 import { renderFrame, type GrayImage, type RenderSteps } from '../pixel/renderFrame';
@@ -20,7 +20,7 @@ export async function readDicomImage(file: string, bytes?: Uint8Array): Promise<
   const data = bytes ?? new Uint8Array(await fs.promises.readFile(file));
   const kind = sniffBytes(data.subarray(0, 132));
   if (kind !== 'dicom' && kind !== 'dicom-raw') throw new ImagingError(file, 'not_dicom', `not a DICOM file (looks like ${kind})`);
-  const ds = parseDicom(data, file, { raw: kind === 'dicom-raw' });
+  const ds = await readDicomDataset(data, file, { raw: kind === 'dicom-raw' });
   const tags = readDicomTags(ds);
   const frame = await decodeFirstFrame(ds, tags, file);
   const { image, steps } = renderFrame(frame, tags, ds);

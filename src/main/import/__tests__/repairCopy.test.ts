@@ -47,7 +47,9 @@ describe('a good copy after a truncated one', () => {
       expect(good).toEqual([{ status: 'eligible', exclusion: null, path: path.join(full, 'copy.dcm'), rendered: 1, worklist: 'eligible' }]);
 
       const third = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [cut], labelsFromFolders: false });
-      expect(third).toMatchObject({ imported: 0, repaired: 0, duplicates: 1 });
+      // The cut copy has other bytes under the same SOP Instance UID: a conflict the good file wins, reported.
+      expect(third).toMatchObject({ imported: 0, repaired: 0, duplicates: 0, conflicts: 1, errorCount: 1 });
+      expect(third.errors[0]!.reason).toMatch(/^conflict: .*full\/copy\.dcm claims the same SOP Instance UID with different bytes; kept .*, not this file \(.*its pixels do not decode\)$/);
       expect(imageRows(s)).toEqual(good);
     } finally {
       await s.cleanup();

@@ -29,3 +29,26 @@ describe('the worker registry', () => {
     expect(config).toMatch(/Object\.entries\(WORKERS\)/);
   });
 });
+
+describe('heap limits of the threads that read untrusted files', () => {
+  it('start the import and decode threads under their registry limits', async () => {
+    const { WORKER_RESOURCE_LIMITS } = await import('../registry');
+    const { startWorker } = await import('../startWorker');
+    const w = startWorker('decode');
+    try {
+      expect(w.resourceLimits).toMatchObject(WORKER_RESOURCE_LIMITS.decode);
+    } finally {
+      await w.terminate();
+    }
+    expect(WORKER_RESOURCE_LIMITS.import.maxOldGenerationSizeMb).toBeLessThanOrEqual(1024);
+  });
+
+  it('a thread that outgrows its heap ends with an error, and this process goes on', async () => {
+    const w = startSourceWorker(path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/hogWorker.ts'), {
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+    });
+    const err = await new Promise<NodeJS.ErrnoException>((resolve) => w.once('error', resolve));
+    expect(err.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
+    expect(process.memoryUsage().rss).toBeLessThan(2 ** 31);
+  }, 60_000);
+});
