@@ -6,7 +6,7 @@ import { importCommand } from '../commands/import';
 import type { CliContext } from '../command';
 import { tempServices } from '../../../test/helpers/tempServices';
 import { maskPatientFolder, PATIENT_MASK } from '../../main/access/maskedPath';
-import type { ImportSummary } from '../../../shared/import';
+import type { ImportSummary } from '../../shared/import';
 
 const s = tempServices('cxr-import-cli-');
 afterAll(() => s.cleanup());
