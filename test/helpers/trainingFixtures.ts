@@ -15,15 +15,27 @@ import type { OperatingPoint } from '../../src/shared/training';
 export const CXR3_VAL = path.resolve(import.meta.dirname, '../../../shared/data/cxr3/images/val');
 
 /**
- * A temp folder `<CLASS>/<file>` of symlinks to `perClass` images of each class of cxr3 val,
- * from `offset` in name order (never copies of the images).
+ * Puts a shared image into a temp folder as a hard link (a copy only across file systems). Not a
+ * symlink: the import refuses links that lead outside the chosen folder.
+ */
+export function linkImage(src: string, dst: string): void {
+  try {
+    fs.linkSync(src, dst);
+  } catch {
+    fs.copyFileSync(src, dst);
+  }
+}
+
+/**
+ * A temp folder `<CLASS>/<file>` of hard links to `perClass` images of each class of cxr3 val,
+ * from `offset` in name order.
  */
 export function labelledValFolder(perClass: number, offset = 0): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-train-data-'));
   for (const label of LABELS) {
     fs.mkdirSync(path.join(dir, label));
     const files = fs.readdirSync(path.join(CXR3_VAL, label)).filter((f) => f.endsWith('.jpg')).sort().slice(offset, offset + perClass);
-    for (const f of files) fs.symlinkSync(path.join(CXR3_VAL, label, f), path.join(dir, label, f));
+    for (const f of files) linkImage(path.join(CXR3_VAL, label, f), path.join(dir, label, f));
   }
   return dir;
 }

@@ -10,7 +10,7 @@ import { runImport } from '../../src/main/import/importRun';
 import { stagingRoot } from '../../src/main/training/trainingService';
 import { trainingConfig } from '../../src/shared/training';
 import { LABELS } from '../../src/shared/labels';
-import { CXR3_VAL, importLabelled, installBaseModel, labelledValFolder } from '../helpers/trainingFixtures';
+import { CXR3_VAL, importLabelled, installBaseModel, labelledValFolder, linkImage } from '../helpers/trainingFixtures';
 
 /**
  * kill -9 of a child process in the middle of each long write: an import (extending
@@ -181,7 +181,7 @@ describe('kill -9 mid-write', () => {
     cleanup.push(more);
     fs.mkdirSync(path.join(more, 'PNEUMONIA'));
     const files = fs.readdirSync(path.join(CXR3_VAL, 'PNEUMONIA')).filter((f) => f.endsWith('.jpg')).sort().slice(PER_CLASS, PER_CLASS + 160);
-    for (const f of files) fs.symlinkSync(path.join(CXR3_VAL, 'PNEUMONIA', f), path.join(more, 'PNEUMONIA', f));
+    for (const f of files) linkImage(path.join(CXR3_VAL, 'PNEUMONIA', f), path.join(more, 'PNEUMONIA', f));
     const s0 = open();
     const before = snapshot(s0);
     const imagesBefore = s0.catalog.prepare('SELECT count(*) FROM images').pluck().get() as number;

@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 import { runImport } from '../../main/import/importRun';
 import type { ImportSummary } from '../../shared/import';
+import { maskPatientFolder } from '../../main/access/maskedPath';
 
 /**
  * `cxr import`: runs the import in this process (a CLI has no UI thread to keep free), with
@@ -17,8 +18,9 @@ export const importCommand: Command = {
     if (positionals.length === 0) throw new UsageError('give at least one folder to import');
     const s = ctx.services();
     let lastLine = 0;
+    const labelsFromFolders = Boolean(values['labels-from-folders']);
     const summary = await runImport(
-      { db: s.catalog, dataDir: s.dataDir, roots: positionals, labelsFromFolders: Boolean(values['labels-from-folders']) },
+      { db: s.catalog, dataDir: s.dataDir, roots: positionals, labelsFromFolders },
       {
         onProgress: (p) => {
           const now = Date.now();
@@ -28,7 +30,9 @@ export const importCommand: Command = {
         },
       },
     );
-    return summary;
+    // The JPEG/PNG patient folder is masked in the error rows, for the printed and the --json output alike.
+    const mask = (f: string) => f.split(', ').map((one) => maskPatientFolder(one, positionals, labelsFromFolders)).join(', ');
+    return { ...summary, errors: summary.errors.map((e) => ({ ...e, file: mask(e.file) })) };
   },
   exitCode: (result) => ((result as ImportSummary).status === 'failed' ? 1 : 0),
   print(result) {

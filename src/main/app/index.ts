@@ -1,17 +1,22 @@
-import { app, BrowserWindow, dialog, safeStorage, session } from 'electron';
+import { app, BrowserWindow, dialog, protocol, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../services/services';
 import { createHandlers } from '../ipc/handlers';
 import { bindIpc } from './ipc';
-import { allowedPermissions, isTrustedRendererUrl, windowOptions } from './windowOptions';
+import { allowedPermissions, devServerUrlFrom, isTrustedRendererUrl, windowOptions } from './windowOptions';
 import { instanceDecision } from './singleInstance';
+import { RENDERER_ENTRY_URL, RENDERER_SCHEME, RENDERER_SCHEME_PRIVILEGES, rendererHandler } from './rendererProtocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererFile = path.join(here, '../renderer/index.html');
-const devServerUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererDir = path.join(here, '../renderer');
+// The dev server only in development: a packaged app never loads a URL from its environment.
+const devServerUrl = devServerUrlFrom(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const trustOpts = { devServerUrl, entryUrl: RENDERER_ENTRY_URL };
 
 app.enableSandbox();
+// The renderer is served on app://renderer/ (protocol.handle below), never from file://.
+protocol.registerSchemesAsPrivileged([{ scheme: RENDERER_SCHEME, privileges: RENDERER_SCHEME_PRIVILEGES }]);
 
 async function main(): Promise<void> {
   const dataDir = process.env.CXR_DATA_DIR ?? app.getPath('userData');
@@ -28,6 +33,7 @@ async function main(): Promise<void> {
     win?.focus();
   });
   await app.whenReady();
+  protocol.handle(RENDERER_SCHEME, rendererHandler(rendererDir));
   const services = createServices({
     dataDir,
     electronVersion: process.versions.electron,
@@ -43,7 +49,7 @@ async function main(): Promise<void> {
     },
   });
   const handlers = createHandlers(services);
-  const trusted = (url: string) => isTrustedRendererUrl(url, { devServerUrl, rendererFile });
+  const trusted = (url: string) => isTrustedRendererUrl(url, trustOpts);
   bindIpc(handlers, services, trusted);
   // The DICOM receiver listens from launch when enabled in Settings; a failure shows in Settings.
   services.pacs.applyReceiverSettings().catch(() => {});
@@ -58,7 +64,7 @@ async function main(): Promise<void> {
   );
   win.once('ready-to-show', () => win?.show());
   if (devServerUrl) await win.loadURL(devServerUrl);
-  else await win.loadFile(rendererFile);
+  else await win.loadURL(RENDERER_ENTRY_URL);
 
   app.on('window-all-closed', async () => {
     // Every worker thread ends; a run still training is recorded 'failed' now rather than at the next start.
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
 // Deny navigation away from the app and every new window, for all web contents ever created.
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-navigate', (event, url) => {
-    if (!isTrustedRendererUrl(url, { devServerUrl, rendererFile })) event.preventDefault();
+    if (!isTrustedRendererUrl(url, trustOpts)) event.preventDefault();
   });
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());

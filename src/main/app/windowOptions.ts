@@ -32,10 +32,26 @@ export function windowOptions(preloadPath: string, iconPath?: string) {
 }
 
 /**
- * Is `frameUrl` our own renderer? In development that is the electron-vite dev server; packaged,
- * the app's own index.html. Anything else (a navigated or injected frame) is refused.
+ * The dev server URL electron-vite passes in ELECTRON_RENDERER_URL, honoured only in an unpackaged
+ * (development) app and only on a loopback http(s) origin; a packaged app ignores it.
  */
-export function isTrustedRendererUrl(frameUrl: string, opts: { devServerUrl?: string; rendererFile: string }): boolean {
+export function devServerUrlFrom(envUrl: string | undefined, isPackaged: boolean): string | undefined {
+  if (isPackaged || !envUrl) return undefined;
+  try {
+    const url = new URL(envUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Is `frameUrl` our own renderer? In development that is the electron-vite dev server (same
+ * origin); otherwise the app's index.html on its own scheme and host, `app://renderer/index.html`.
+ * Scheme, host and path are all checked: file:// (any host) and other hosts on app:// are refused.
+ */
+export function isTrustedRendererUrl(frameUrl: string, opts: { devServerUrl?: string; entryUrl: string }): boolean {
   let url: URL;
   try {
     url = new URL(frameUrl);
@@ -44,11 +60,11 @@ export function isTrustedRendererUrl(frameUrl: string, opts: { devServerUrl?: st
   }
   if (opts.devServerUrl) {
     const dev = new URL(opts.devServerUrl);
-    if (url.origin === dev.origin) return true;
+    if (url.origin === dev.origin && url.origin !== 'null') return true;
   }
-  if (url.protocol !== 'file:') return false;
-  const want = new URL(`file://${opts.rendererFile.startsWith('/') ? '' : '/'}${opts.rendererFile.replace(/\\/g, '/')}`);
-  return decodeURIComponent(url.pathname) === decodeURIComponent(want.pathname);
+  const want = new URL(opts.entryUrl);
+  if (url.username || url.password || url.port !== want.port) return false;
+  return url.protocol === want.protocol && url.host === want.host && url.pathname === want.pathname;
 }
 
 /** Permission requests (camera, notifications, geolocation …) are all denied: the app needs none. */

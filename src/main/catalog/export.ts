@@ -26,11 +26,18 @@ const BASE_COLUMNS = [
 ] as const;
 const IDENTIFIER_COLUMNS = ['patient_id', 'patient_name'] as const;
 
-/** RFC 4180 quoting; a leading = + - @ is prefixed so that a spreadsheet never runs it as a formula. */
-function csvField(v: unknown): string {
+/**
+ * A text cell a spreadsheet could run as a formula: one that starts (after any spaces, tabs or line
+ * breaks, which spreadsheets skip) with = + - @ or their full-width forms ＝ ＋ － ＠, or with a
+ * tab, CR or LF itself.
+ */
+const FORMULA_START = /^[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/;
+
+/** RFC 4180 quoting; a text cell that could start a formula is prefixed with ' so it stays text. */
+export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   let s = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(6)) : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && typeof v !== 'number') s = `'${s}`;
+  if (typeof v !== 'number' && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

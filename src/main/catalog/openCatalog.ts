@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrations } from './schema';
+import { tightenMode } from '../services/privateFiles';
 
 export type Catalog = Database.Database;
 
@@ -24,6 +25,8 @@ export function openCatalog(file: string, opts: { readonly?: boolean } = {}): Ca
   if (!opts.readonly && !fs.existsSync(file)) {
     fs.closeSync(fs.openSync(file, 'a', 0o600));
   }
+  // A catalog copied in or made by an older build may be 0644: owner-only before it is opened.
+  if (!opts.readonly) for (const f of [file, `${file}-wal`, `${file}-shm`]) tightenMode(f, 0o600);
   const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   if (opts.readonly) return db;

@@ -41,13 +41,14 @@ export function readSettings(db: Catalog): AppSettings {
 
 /** Applies a settings change (null threshold: back to the card's) and audits before and after. */
 export function updateSettings(db: Catalog, req: { reviewerName?: string; operatingThreshold?: number | null }): AppSettings {
-  const before = readSettings(db);
-  db.transaction(() => {
+  // The change and its audit row commit together or not at all (IMMEDIATE: read then write, no BUSY upgrade).
+  return db.transaction(() => {
+    const before = readSettings(db);
     if (req.reviewerName !== undefined) setSetting(db, REVIEWER_SETTING, req.reviewerName);
     if (req.operatingThreshold === null) deleteSetting(db, THRESHOLD_SETTING);
     else if (req.operatingThreshold !== undefined) setSetting(db, THRESHOLD_SETTING, String(req.operatingThreshold));
-  })();
-  const after = readSettings(db);
-  audit(db, { actor: after.reviewerName || 'app', action: 'settings.set', entity: 'settings', detail: { before, after } });
-  return after;
+    const after = readSettings(db);
+    audit(db, { actor: after.reviewerName || 'app', action: 'settings.set', entity: 'settings', detail: { before, after } });
+    return after;
+  }).immediate();
 }

@@ -3,6 +3,7 @@ import type { Catalog } from './openCatalog';
 import { operatingThreshold } from './settings';
 import { parseBands, parseCodes } from './predictions';
 import type { Label } from '../../shared/labels';
+import { CxrError } from '../../shared/errors';
 import type {
   WorklistCounts,
   WorklistFilters,
@@ -39,6 +40,11 @@ function whereFor(filters: WorklistFilters, threshold: number): Where {
     // Study dates may carry a time; compare against the end of the day.
     parts.push('w.study_date <= @dateTo');
     params.dateTo = `${filters.dateTo}\uffff`;
+  }
+  // A control character (a NUL ends the FTS5 query string early) is refused, never sent to SQLite.
+  // eslint-disable-next-line no-control-regex
+  if (filters.text && /[\u0000-\u001f\u007f]/.test(filters.text)) {
+    throw new CxrError('BAD_INPUT', 'The search text contains a control character; type plain text only.');
   }
   const text = filters.text?.trim().toLowerCase();
   if (text && [...text].length >= 3) {
@@ -139,8 +145,27 @@ function toRow(r: RawRow): WorklistRow {
   };
 }
 
+/** Runs a worklist read; an FTS5 error in the search text is the user's input, so BAD_INPUT, not INTERNAL. */
+function withSearchErrors<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (err) {
+    if (err instanceof Error && /fts5|MATCH|unterminated string|syntax error/i.test(err.message) && !(err instanceof CxrError)) {
+      throw new CxrError('BAD_INPUT', `The search text cannot be searched: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
 /** One window of the worklist, sorted and filtered in SQLite, with the total that matched. */
 export function queryWorklist(
+  db: Catalog,
+  req: { filters: WorklistFilters; sort: WorklistSort; offset: number; limit: number },
+): WorklistPage {
+  return withSearchErrors(() => queryWorklistUnchecked(db, req));
+}
+
+function queryWorklistUnchecked(
   db: Catalog,
   req: { filters: WorklistFilters; sort: WorklistSort; offset: number; limit: number },
 ): WorklistPage {
@@ -172,7 +197,12 @@ export function worklistRow(db: Catalog, imageId: number): WorklistRow | undefin
 export function* iterateWorklist(db: Catalog, filters: WorklistFilters, sort: WorklistSort): Generator<WorklistRow> {
   const where = whereFor(filters, operatingThreshold(db).value);
   const stmt = db.prepare(`${ROW_SELECT} ${where.sql} ${orderFor(sort)}`);
-  for (const r of stmt.iterate(where.params) as Iterable<RawRow>) yield toRow(r);
+  const rows = withSearchErrors(() => stmt.iterate(where.params) as IterableIterator<RawRow>);
+  for (;;) {
+    const next = withSearchErrors(() => rows.next());
+    if (next.done) return;
+    yield toRow(next.value);
+  }
 }
 
 export function worklistCounts(db: Catalog): WorklistCounts {

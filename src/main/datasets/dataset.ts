@@ -3,6 +3,7 @@ import path from 'node:path';
 import { splitCsvLine } from './csvLine';
 import { knownLabelErrors, type Exclusion } from './exclusions';
 import { LABELS, labelFromFolderName, type Label } from '../../shared/labels';
+import { isInsideFolder } from '../access/folderAccess';
 
 /** One labelled image on disk. `source` names the data set it came from (per-source metrics). */
 export interface Sample {
@@ -73,7 +74,13 @@ function fromManifest(file: string, split: string | undefined, splitOptional: bo
     if (split && cols[si] !== split) continue;
     const label = labelFromFolderName(cols[li] ?? '');
     if (!label) throw new DatasetError(`${file}:${r + 1}`, `unknown label "${cols[li]}" (expected ${LABELS.join('/')})`);
-    out.push({ file: path.resolve(dir, cols[fi] ?? ''), label, source });
+    const named = cols[fi] ?? '';
+    const abs = path.resolve(dir, named);
+    // Paths are relative to the manifest and stay in its folder (also through symlinks): never /etc/passwd.
+    if (named.includes('\0') || path.isAbsolute(named) || /^[a-zA-Z]:|^[\\/]{2}/.test(named) || !isInsideFolder(dir, abs)) {
+      throw new DatasetError(`${file}:${r + 1}`, `file "${named.slice(0, 200)}" lies outside the manifest's folder`);
+    }
+    out.push({ file: abs, label, source });
   }
   return out;
 }

@@ -7,14 +7,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Heatmap } from './gradCam';
+import { ensurePrivateDir, writeFileAtomic } from '../services/privateFiles';
 
 const MAGIC = 0x324d4143; // 'CAM2'
 const HEADER = 16 + 64;
 
-function camPath(dataDir: string, modelId: string, imageId: number): string {
-  // Model ids are ours, but keep the path inside heatmaps/ whatever they contain.
-  const safe = modelId.replace(/[^A-Za-z0-9._-]/g, '_');
-  return path.join(dataDir, 'heatmaps', safe, `${imageId}.cam`);
+/**
+ * The cache file of one image under one model. Model ids are ours, but the path stays inside
+ * heatmaps/ whatever they contain: other characters become '_', and a name starting with a dot
+ * ('.', '..', '.hidden') gets a '_' in front, so no id names a parent or the folder itself.
+ */
+export function camPath(dataDir: string, modelId: string, imageId: number): string {
+  let safe = modelId.replace(/[^A-Za-z0-9._-]/g, '_');
+  if (safe === '' || safe.startsWith('.')) safe = `_${safe}`;
+  const root = path.join(dataDir, 'heatmaps');
+  const file = path.join(root, safe, `${Math.trunc(imageId)}.cam`);
+  if (path.relative(root, file).startsWith('..')) throw new Error(`model id ${JSON.stringify(modelId)} does not name a heatmap folder`);
+  return file;
 }
 
 export function writeCachedHeatmap(dataDir: string, modelId: string, imageId: number, heatmap: Heatmap, classIndex: number): void {
@@ -27,10 +36,9 @@ export function writeCachedHeatmap(dataDir: string, modelId: string, imageId: nu
   buf.write(heatmap.layer.slice(0, 64), 16, 64, 'utf8');
   Buffer.from(heatmap.data.buffer, heatmap.data.byteOffset, heatmap.data.byteLength).copy(buf, HEADER);
   const file = camPath(dataDir, modelId, imageId);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  // Write then rename, so a reader never sees half a file.
-  fs.writeFileSync(`${file}.tmp`, buf);
-  fs.renameSync(`${file}.tmp`, file);
+  ensurePrivateDir(path.dirname(file));
+  // Owner-only (a heatmap is derived from the patient's image), written then renamed: never half a file.
+  writeFileAtomic(file, buf);
 }
 
 /** The cached heatmap, or null when there is none (or the file is not one of ours). */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ImportFileError } from '../../shared/import';
+import { isInsideFolder } from '../access/folderAccess';
 
 export interface ScannedFile {
   path: string;
@@ -10,9 +11,10 @@ export interface ScannedFile {
 }
 
 /**
- * Walks the roots depth-first, following symlinks but never into a folder it has already been
- * in (symlink loops), in a stable order. Unreadable folders, broken links and loops are reported
- * as problems and the walk goes on.
+ * Walks the roots depth-first, following symlinks that stay inside the root (never into a folder
+ * it has already been in: symlink loops), in a stable order. A link that leads outside the chosen
+ * folder is not followed; it, unreadable folders, broken links and loops are reported as problems
+ * and the walk goes on.
  */
 export async function scanRoots(roots: string[]): Promise<{ files: ScannedFile[]; problems: ImportFileError[] }> {
   const files: ScannedFile[] = [];
@@ -57,6 +59,10 @@ export async function scanRoots(roots: string[]): Promise<{ files: ScannedFile[]
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         let size = 0;
+        if (e.isSymbolicLink() && !isInsideFolder(root, full)) {
+          problems.push({ file: full, reason: 'symlink pointing outside the import folder: not followed' });
+          continue;
+        }
         if (e.isSymbolicLink() || isFile) {
           try {
             const st = await fs.promises.stat(full);

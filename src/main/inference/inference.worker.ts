@@ -10,6 +10,7 @@ import { renderingHashOf } from '../catalog/images';
 import { initBackend } from '../tfjs/backend';
 import { loadModel } from '../models/registry';
 import { Predictor } from './predictor';
+import { ModelCache } from './modelCache';
 import { predictCatalogImages } from './predictRun';
 import type { InferenceReply, InferenceRequest } from './protocol';
 
@@ -18,23 +19,15 @@ const port = parentPort!;
 const post = (m: InferenceReply) => port.postMessage(m);
 const catalog = openCatalog(catalogPath, { readonly: true });
 const cancelled = new Set<number>();
-let current: { dir: string; predictor: Promise<Predictor> } | null = null;
-
-function predictorFor(dir: string): Promise<Predictor> {
-  if (current?.dir !== dir) {
-    const old = current;
-    current = {
-      dir,
-      predictor: (async () => {
-        await initBackend();
-        (await old?.predictor.catch(() => null))?.model.dispose();
-        const { model, card } = await loadModel(dir);
-        return new Predictor(model, card);
-      })(),
-    };
-  }
-  return current.predictor;
-}
+const models = new ModelCache<Predictor>(
+  async (dir) => {
+    await initBackend();
+    const { model, card } = await loadModel(dir);
+    return new Predictor(model, card);
+  },
+  (predictor) => predictor.model.dispose(),
+);
+const predictorFor = (dir: string) => models.get(dir);
 
 // Requests run one after another: tfjs in one thread is one queue anyway.
 let queue: Promise<void> = Promise.resolve();

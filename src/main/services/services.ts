@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
@@ -15,6 +14,7 @@ import { RepredictService } from '../inference/repredict';
 import { TrainingService } from '../training/trainingService';
 import { PacsService } from '../pacs/pacsService';
 import type { SecretStore } from '../pacs/pacsSettings';
+import { ensurePrivateDir } from './privateFiles';
 
 /**
  * Every long-lived service, in one place: each declares its name on `Services` and how it is made
@@ -95,7 +95,8 @@ export function defaultDataDir(): string {
 
 export function createServices(opts: ServicesOptions & { catalogPath?: string }): Services {
   const dataDir = path.resolve(opts.dataDir);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Owner-only, also when the folder already existed with loose modes (0755 from an older build).
+  ensurePrivateDir(dataDir);
   const catalogPath = path.resolve(opts.catalogPath ?? path.join(dataDir, 'catalog.sqlite'));
   const catalog = openCatalog(catalogPath);
   const registry = new ServiceRegistry();

@@ -20,6 +20,7 @@ import type {
 import { splitByPatient, summarizeSplits, type Splits } from '../datasets/patientSplit';
 import { collectTrainingImages, type LabelledImage } from '../datasets/catalogLabels';
 import { createRun, finishRun, lastFinishedRun, listRuns, recoverInterruptedRuns, runningRunIds } from '../catalog/trainingRuns';
+import { modelRow } from '../catalog/models';
 import type { TrainingMessage, TrainingRequest } from './protocol';
 import { startTrainingJob, type TrainingJob } from './trainingJob';
 import { activeModelRef, ensureBuiltinRegistered } from '../models/activeModel';
@@ -30,6 +31,8 @@ const MAX_BATCH_POINTS = 4000;
 
 export const modelsDir = (dataDir: string): string => path.join(dataDir, 'models');
 export const stagingRoot = (dataDir: string): string => path.join(modelsDir(dataDir), '.staging');
+/** Inside a model folder between its move out of staging and its registration: the install is not finished. */
+export const INSTALLING_MARKER = '.installing';
 
 interface CurrentRun {
   runId: number;
@@ -102,6 +105,23 @@ export class TrainingService implements LongLived {
   constructor(private readonly s: Services) {
     recoverInterruptedRuns(s.catalog);
     this.removeOrphanStaging();
+    this.finishInterruptedInstalls();
+  }
+
+  /**
+   * An install killed between its rename and its registration left a model folder with the
+   * marker and no catalog row: it is removed (the run is already recorded failed, and nothing
+   * refers to it). One killed after registering only lost the marker's removal: the marker goes.
+   */
+  private finishInterruptedInstalls(): void {
+    const root = modelsDir(this.s.dataDir);
+    if (!fs.existsSync(root)) return;
+    for (const name of fs.readdirSync(root)) {
+      const dir = path.join(root, name);
+      if (name.startsWith('.') || !fs.existsSync(path.join(dir, INSTALLING_MARKER))) continue;
+      if (modelRow(this.s.catalog, name)) fs.rmSync(path.join(dir, INSTALLING_MARKER), { force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Staging folders of runs no longer running: left by a crash; never registered. */
@@ -236,17 +256,25 @@ export class TrainingService implements LongLived {
     return this.end(run.runId, run.stagingDir, outcome);
   }
 
-  /** Moves the finished folder out of staging (one rename) and only then registers it. */
+  /**
+   * Moves the finished folder out of staging (one rename) and only then registers it. The folder
+   * carries INSTALLING_MARKER until it is registered, so a kill in between is undone at the next
+   * start (finishInterruptedInstalls) instead of leaving an orphan model folder.
+   */
   private install(stagedDir: string, modelId: string): string {
     const finalDir = path.join(modelsDir(this.s.dataDir), modelId);
     if (fs.existsSync(finalDir)) throw new Error(`${finalDir} already exists`);
+    fs.writeFileSync(path.join(stagedDir, INSTALLING_MARKER), '');
     fs.renameSync(stagedDir, finalDir);
+    let id: string;
     try {
-      return registerModel(this.s, finalDir).id!;
+      id = registerModel(this.s, finalDir).id!;
     } catch (err) {
       fs.rmSync(finalDir, { recursive: true, force: true });
       throw err;
     }
+    fs.rmSync(path.join(finalDir, INSTALLING_MARKER), { force: true });
+    return id;
   }
 
   private end(runId: number, stagingDir: string, outcome: Omit<TrainingDone, 'runId'>): TrainingDone {

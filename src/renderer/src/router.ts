@@ -1,7 +1,7 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import WorklistView from './worklist/WorklistView.vue';
 
-// Hash history: the app loads from file:// in Electron and from vite preview in the harness alike.
+// Hash history: the app loads from app://renderer/ in Electron and from vite preview in the harness alike.
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [

@@ -22,7 +22,7 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: unknown 
 }
 
 beforeAll(async () => {
-  fs.symlinkSync(path.join(SHARED_DATA, 'dicom', 'nih_cxr14_chest_DX.dcm'), path.join(root, 'chest.dcm'));
+  fs.copyFileSync(path.join(SHARED_DATA, 'dicom', 'nih_cxr14_chest_DX.dcm'), path.join(root, 'chest.dcm'));
   const summary = await runImport({ db: s.catalog, dataDir: s.dataDir, roots: [root], labelsFromFolders: false });
   expect(summary.imported).toBe(1);
   h = createHandlers(s);

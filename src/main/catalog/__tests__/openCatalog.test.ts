@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { audit, openCatalog, schemaVersion } from '../openCatalog';
 import { migrations } from '../schema';
+import { createServices } from '../../services/services';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-catalog-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,6 +23,26 @@ describe('openCatalog', () => {
       expect(tables).toContain(t);
     }
     db.close();
+  });
+
+  it('tightens an existing data folder (0755) and catalog (0644) with its WAL to owner-only at start', async () => {
+    const dataDir = path.join(dir, 'loose');
+    const first = createServices({ dataDir });
+    first.catalog.prepare(`INSERT INTO settings (key, value) VALUES ('x', '1')`).run();
+    await first.close();
+    const file = path.join(dataDir, 'catalog.sqlite');
+    fs.writeFileSync(`${file}-wal`, '');
+    fs.chmodSync(dataDir, 0o755);
+    fs.chmodSync(file, 0o644);
+    fs.chmodSync(`${file}-wal`, 0o644);
+    const again = createServices({ dataDir });
+    try {
+      expect(fs.statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(fs.statSync(`${file}-wal`).mode & 0o077).toBe(0);
+    } finally {
+      await again.close();
+    }
   });
 
   it('reopens an existing catalog without re-running migrations', () => {

@@ -102,4 +102,15 @@ describe('worklist query', () => {
     const res = await handlers['worklist.query']({ limit: 10_000 });
     expect(res).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
   });
+
+  it('refuses a NUL or another control character in the search text with BAD_INPUT, in the query and the export', async () => {
+    for (const text of ['ab\u0000c', '\u0000', 'pat\u0001ient', 'x\u007fyz', 'line\nbreak']) {
+      const res = await handlers['worklist.query']({ filters: { text }, limit: 10 });
+      expect(res, JSON.stringify(text)).toMatchObject({ ok: false, error: { code: 'BAD_INPUT', message: expect.stringMatching(/control character/) } });
+      const exp = await handlers['export.csv']({ filters: { text }, includeIdentifiers: false });
+      expect(exp, JSON.stringify(text)).toMatchObject({ ok: false, error: { code: 'BAD_INPUT' } });
+    }
+    // Plain hostile-looking text still searches (quoted as a phrase).
+    expect(await handlers['worklist.query']({ filters: { text: '"NEAR(a b)* OR' }, limit: 10 })).toMatchObject({ ok: true });
+  });
 });

@@ -20,6 +20,21 @@ describe('listSamples', () => {
     expect(listSamples(m).length).toBe(3);
   });
 
+  it('refuses a manifest row naming a file outside the manifest\'s folder, directly or through a symlink', () => {
+    const sub = path.join(dir, 'outside-case');
+    fs.mkdirSync(sub);
+    fs.symlinkSync('/etc', path.join(sub, 'etc-link'));
+    for (const [named, line] of [
+      ['/etc/passwd', 2], ['../../../../etc/passwd', 2], ['etc-link/passwd', 2], ['D:\\x.jpg', 2], ['\\\\host\\share\\x.jpg', 2],
+    ] as const) {
+      const m = path.join(sub, 'manifest.csv');
+      fs.writeFileSync(m, `file,label\n"${named}",NORMAL\n`);
+      expect(() => listSamples(m), named).toThrow(new RegExp(`manifest\\.csv:${line}.*lies outside the manifest's folder`));
+    }
+    fs.writeFileSync(path.join(sub, 'manifest.csv'), 'file,label\nimages/a.jpg,NORMAL\n');
+    expect(listSamples(path.join(sub, 'manifest.csv')).map((x) => x.file)).toEqual([path.join(sub, 'images', 'a.jpg')]);
+  });
+
   it('rejects an unknown label with the file and line', () => {
     const m = path.join(dir, 'bad.csv');
     fs.writeFileSync(m, 'file,label\na.jpg,cat\n');

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import { audit } from '../../catalog/openCatalog';
 import { worklistCsv } from '../../catalog/export';
 import { getSetting, REVIEWER_SETTING } from '../../catalog/settings';
 import type { Services } from '../../services/services';
+import { writeFileAtomic } from '../../services/privateFiles';
 import type { GroupImpl } from './types';
 
 export function exportHandlers(s: Services): GroupImpl<'export'> {
@@ -14,7 +14,8 @@ export function exportHandlers(s: Services): GroupImpl<'export'> {
       const file = s.chooseSaveFile
         ? await s.chooseSaveFile({ defaultName: `cxr-worklist-${stamp}.csv`, filters: [{ name: 'CSV', extensions: ['csv'] }] })
         : null;
-      if (file) fs.writeFileSync(file, csv, { mode: 0o600 });
+      // Temp file + rename: an interrupted export never leaves half a CSV under the chosen name.
+      if (file) writeFileAtomic(file, csv);
       audit(s.catalog, {
         actor: getSetting(s.catalog, REVIEWER_SETTING) || 'app',
         action: 'export.csv',
