@@ -2,7 +2,6 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 import { runImport } from '../../main/import/importRun';
 import type { ImportSummary } from '../../shared/import';
-import { maskPatientFolder } from '../../main/access/maskedPath';
 
 /**
  * `cxr import`: runs the import in this process (a CLI has no UI thread to keep free), with
@@ -30,9 +29,7 @@ export const importCommand: Command = {
         },
       },
     );
-    // The JPEG/PNG patient folder is masked in the error rows, for the printed and the --json output alike.
-    const mask = (f: string) => f.split(', ').map((one) => maskPatientFolder(one, positionals, labelsFromFolders)).join(', ');
-    return { ...summary, errors: summary.errors.map((e) => ({ ...e, file: mask(e.file) })) };
+    return summary; // error rows come with the JPEG/PNG patient folder masked (runImport)
   },
   exitCode: (result) => ((result as ImportSummary).status === 'failed' ? 1 : 0),
   print(result) {

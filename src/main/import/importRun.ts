@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { maskPatientFolder } from '../access/maskedPath';
 import os from 'node:os';
 import type { Catalog } from '../catalog/openCatalog';
 import { audit, writeTransaction } from '../catalog/openCatalog';
@@ -74,7 +75,10 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
   let pendingMoves: { id: number; path: string }[] = [];
   const claimed = new Set<string>();
 
-  const noteError = (e: ImportFileError) => {
+  // The JPEG/PNG patient folder is masked in error rows (import_errors, the summary, CLI output).
+  const masked = (e: ImportFileError): ImportFileError => ({ ...e, file: e.file.split(', ').map((f) => maskPatientFolder(f, roots, opts.labelsFromFolders)).join(', ') });
+  const noteError = (raw: ImportFileError) => {
+    const e = masked(raw);
     summary.errorCount++;
     // Every error has its import_errors row; the summary (an IPC event, a CLI line) keeps the first ones.
     if (summary.errors.length < MAX_SUMMARY_ERRORS) summary.errors.push(e);
@@ -98,7 +102,7 @@ export async function runImport(opts: ImportRunOptions, hooks: ImportRunHooks = 
           if (r.error) counted.errors.push({ file: r.record.image.sourcePath, reason: r.error });
         }
       }
-      for (const e of counted.errors) st.addError(importId, e.file, e.reason);
+      for (const e of counted.errors) st.addError(importId, masked(e).file, e.reason);
       return counted;
     },
   );
