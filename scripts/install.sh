@@ -53,5 +53,20 @@ if [ ${#pacs_missing[@]} -gt 0 ]; then
   fi
 fi
 
+# bench:model and its parameter-count test compare with a PyTorch peer (bench/torchPeer.py) on
+# Debian's python3-torch 1.13 (OpenBLAS). It is large: about 600 MB installed with its 168
+# dependencies (libtorch alone 130 MB), but CI needs the peer. Debian's python3 is the one that
+# sees it (a pyenv python3 earlier on PATH does not). Without apt the peer is skipped, saying why.
+if ! /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-torch
+  else
+    echo "install.sh: python3-torch missing and no apt-get; bench:model skips its PyTorch peer with a printed reason" >&2
+  fi
+fi
+
 export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
 npm ci --no-audit --no-fund
