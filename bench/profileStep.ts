@@ -1,6 +1,7 @@
 /**
  * Where a training step's time goes on wasm, kernel by kernel: every wasm kernel is wrapped with a
  * wall-clock timer (wasm kernels run synchronously, so the time a call takes is its kernel's time),
+ * the outermost call only,
  * then a few batch-32 Adam steps of one architecture run after a warm-up. Prints one JSON object:
  * step time, and per kernel and input shape the ms per step and the share of the step.
  * Run: npx tsx bench/profileStep.ts   (BENCH_ARCH=cxrResNet, BENCH_STEPS=3)
@@ -18,15 +19,24 @@ const BATCH = 32;
 await initBackend();
 const totals = new Map<string, { ms: number; calls: number }>();
 let timing = false;
+// Kernels built from other kernels (wasmKernels.ts) call them through the registry: only the
+// outermost call is timed, so the shares add up to the kernel time.
+let depth = 0;
 for (const cfg of tf.getKernelsForBackend('wasm')) {
   const inner = cfg.kernelFunc;
   tf.unregisterKernel(cfg.kernelName, 'wasm');
   tf.registerKernel({
     ...cfg,
     kernelFunc: ((args: { inputs: Record<string, tf.TensorInfo>; attrs: Record<string, unknown> }) => {
-      if (!timing) return inner(args as never);
+      if (!timing || depth > 0) return inner(args as never);
       const t = performance.now();
-      const out = inner(args as never);
+      depth++;
+      let out;
+      try {
+        out = inner(args as never);
+      } finally {
+        depth--;
+      }
       const ms = performance.now() - t;
       const first = Object.values(args.inputs)[0];
       const key = `${cfg.kernelName} ${first ? first.shape.join('x') : ''}${args.attrs?.strides ? ` s${String(args.attrs.strides)}` : ''}`;

@@ -44,6 +44,12 @@ describe('wasm training kernels', () => {
     { name: 'valid padding, stride 1', x: [2, 8, 8, 3], w: [3, 3, 3, 6], strides: 1, pad: 'valid' },
     { name: 'same padding, stride 2', x: [2, 9, 10, 3], w: [3, 3, 3, 4], strides: 2, pad: 'same' },
     { name: 'valid padding, stride 2, odd size', x: [2, 9, 9, 2], w: [2, 2, 2, 3], strides: 2, pad: 'valid' },
+    // cxrResNet's strided convs: the 5×5 stem, a 3×3 stage entry and its 1×1 projection.
+    { name: '5×5 same, stride 2, even size', x: [2, 16, 16, 1], w: [5, 5, 1, 4], strides: 2, pad: 'same' },
+    { name: '3×3 same, stride 2, even size', x: [2, 8, 8, 3], w: [3, 3, 3, 5], strides: 2, pad: 'same' },
+    { name: '1×1, stride 2', x: [2, 8, 8, 4], w: [1, 1, 4, 6], strides: 2, pad: 'valid' },
+    // Input rows past the last window: the spread dy's trailing zeros are cut.
+    { name: '1×1 valid, stride 3, rows left over', x: [2, 10, 11, 2], w: [1, 1, 2, 3], strides: 3, pad: 'valid' },
   ];
   for (const c of cases) {
     it(`conv2d filter and input gradients match cpu within 1e-4 (${c.name})`, async () => {
