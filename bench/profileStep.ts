@@ -4,7 +4,8 @@
  * the outermost call only,
  * then a few batch-32 Adam steps of one architecture run after a warm-up. Prints one JSON object:
  * step time, and per kernel and input shape the ms per step and the share of the step.
- * Run: npx tsx bench/profileStep.ts   (BENCH_ARCH=cxrResNet, BENCH_STEPS=3)
+ * Run: npx tsx bench/profileStep.ts   (BENCH_ARCH=cxrResNet, BENCH_STEPS=3; BENCH_MODE=infer profiles
+ * batch-32 inference instead)
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/tfjs/backend';
@@ -55,7 +56,14 @@ const x = tf.randomUniform([BATCH, spec.inputSize, spec.inputSize, spec.channels
 const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 3), 'int32'), 3).toFloat();
 const adam = createAdam(tf.getBackend(), 1e-4);
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+const infer = process.env.BENCH_MODE === 'infer';
 const step = async (): Promise<void> => {
+  if (infer) {
+    const p = model.predict(x) as tf.Tensor;
+    await p.data();
+    p.dispose();
+    return;
+  }
   const cost = adam.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true, vars)!;
   await cost.data();
   cost.dispose();
@@ -73,6 +81,7 @@ const r = (v: number): number => Math.round(v * 10) / 10;
 console.log(
   JSON.stringify({
     arch,
+    mode: infer ? 'infer' : 'train',
     steps,
     stepMs: r(stepMs),
     imgPerS: r((BATCH * 1000) / stepMs),

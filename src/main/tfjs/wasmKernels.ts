@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { shareIdentity } from './wasmIdentity';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGrad } from './wasmMaxPoolGrad';
+import { makeFusedBatchNorm } from './wasmBatchNorm';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -215,6 +216,7 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   // The stock one loses the gradient of all-negative windows (see wasmMaxPoolGrad.ts).
   replace('MaxPoolGrad', () => maxPoolGrad as unknown as Kernel);
   replace('Identity', () => shareIdentity as unknown as Kernel);
+  replace('FusedBatchNorm', (stock) => makeFusedBatchNorm(stock, kernel));
   done = { registered };
   return done;
 }

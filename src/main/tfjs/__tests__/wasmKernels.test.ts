@@ -92,3 +92,29 @@ describe('wasm Identity', () => {
     tf.dispose([y, v, before]);
   });
 });
+
+describe('wasm FusedBatchNorm as a per-channel multiply-add', () => {
+  async function batchNormOn(backend: string, statsShape: number[], withAffine: boolean): Promise<Float32Array> {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.add(tf.mul(tf.randomNormal([3, 5, 4, 6], 0, 1, 'float32', 11), 2), 1);
+      const s = (seed: number, lo: number, hi: number) => tf.reshape(tf.randomUniform([6], lo, hi, 'float32', seed), statsShape);
+      const y = tf.batchNorm(x, s(12, -1, 1), s(13, 0.2, 3), withAffine ? s(14, -1, 1) : undefined, withAffine ? s(15, 0.5, 2) : undefined, 1e-3);
+      return y.dataSync() as Float32Array;
+    });
+  }
+
+  for (const [name, statsShape, affine] of [
+    ['per-channel statistics, scale and offset', [6], true],
+    ['no scale or offset', [6], false],
+    ['statistics shaped [1, 1, 1, C]', [1, 1, 1, 6], true],
+  ] as const) {
+    it(`matches cpu within 1e-5 (${name})`, async () => {
+      await tf.setBackend('wasm');
+      registerWasmTrainingKernels();
+      const ref = await batchNormOn('cpu', [...statsShape], affine);
+      const got = await batchNormOn('wasm', [...statsShape], affine);
+      expect(relErr(got, ref)).toBeLessThan(1e-5);
+    });
+  }
+});
