@@ -3,6 +3,7 @@ import { shareIdentity } from './wasmIdentity';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGrad } from './wasmMaxPoolGrad';
 import { makeFusedBatchNorm } from './wasmBatchNorm';
+import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -217,6 +218,8 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   replace('MaxPoolGrad', () => maxPoolGrad as unknown as Kernel);
   replace('Identity', () => shareIdentity as unknown as Kernel);
   replace('FusedBatchNorm', (stock) => makeFusedBatchNorm(stock, kernel));
+  replace('Sum', (stock) => makeChannelSum(stock, kernel));
+  replace('Equal', makeChannelEqual);
   done = { registered };
   return done;
 }

@@ -118,3 +118,54 @@ describe('wasm FusedBatchNorm as a per-channel multiply-add', () => {
     });
   }
 });
+
+describe('wasm per-channel Sum and Equal', () => {
+  async function on<T>(backend: string, f: () => T): Promise<T> {
+    await tf.setBackend(backend);
+    return f();
+  }
+
+  for (const [shape, keepDims] of [
+    [[4, 7, 5, 6], false],
+    [[2, 64, 64, 8], true],
+    [[3, 1, 1, 5], false],
+  ] as const) {
+    it(`Sum over [0, 1, 2] matches cpu within 1e-5 (${shape.join('×')}${keepDims ? ', keepDims' : ''})`, async () => {
+      await tf.setBackend('wasm');
+      registerWasmTrainingKernels();
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.add(tf.randomNormal([...shape], 0, 1, 'float32', 21), tf.linspace(-3, 5, shape[3]));
+          const s = tf.sum(x, [0, 1, 2], keepDims);
+          return { data: s.dataSync() as Float32Array, shape: s.shape };
+        });
+      const ref = await on('cpu', run);
+      const got = await on('wasm', run);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.data, ref.data)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('Equal of a map with its per-channel maximum, and the gradient of global max pooling, match cpu exactly', async () => {
+    await tf.setBackend('wasm');
+    registerWasmTrainingKernels();
+    const run = () =>
+      tf.tidy(() => {
+        // Values on a coarse grid: several maxima per channel, as ReLU and ELU maps have.
+        // Each image on its own scale, so a maximum taken from the wrong image would not match.
+        const grid = tf.div(tf.round(tf.mul(tf.randomUniform([3, 6, 5, 4], -1, 1, 'float32', 22), 3)), 3);
+        const x = tf.mul(grid, tf.tensor4d([1, 2, 4], [3, 1, 1, 1])) as tf.Tensor4D;
+        const m = tf.max(x, [1, 2], true);
+        const eqImage = tf.equal(x, m).dataSync();
+        const eqShared = tf.equal(tf.max(x, [0, 1, 2], true), x).dataSync(); // one value per channel, map second
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.max(a, [1, 2]), tf.linspace(1, 2, 4))))(x).dataSync();
+        return { eqImage: Array.from(eqImage), eqShared: Array.from(eqShared), g: Array.from(g) };
+      });
+    const ref = await on('cpu', run);
+    const got = await on('wasm', run);
+    expect(got.eqImage).toEqual(ref.eqImage);
+    expect(got.eqShared).toEqual(ref.eqShared);
+    expect(got.g).toEqual(ref.g);
+    expect(ref.eqImage.filter((v) => v === 1).length).toBeGreaterThan(12);
+  });
+});
