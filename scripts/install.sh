@@ -55,19 +55,23 @@ fi
 
 # The DICOM conformance suite re-encodes the samples with dcmtk and GDCM and compares our decoding
 # with theirs (dcmcjpeg/dcmcrle/dcmcjpls/dcmdjpeg/dcm2pnm/dcmj2pnm; gdcmconv/gdcmimg; opj_decompress).
-# Without them it skips with a printed reason.
-imaging_missing=()
-command -v dcmcjpls >/dev/null 2>&1 && command -v dcmj2pnm >/dev/null 2>&1 || imaging_missing+=(dcmtk)
-command -v gdcmconv >/dev/null 2>&1 && command -v gdcmimg >/dev/null 2>&1 || imaging_missing+=(libgdcm-tools)
-command -v opj_decompress >/dev/null 2>&1 || imaging_missing+=(libopenjp2-tools)
-if [ ${#imaging_missing[@]} -gt 0 ]; then
+# bench:model and its parameter-count test compare with a PyTorch peer (bench/torchPeer.py) on
+# Debian's python3-torch 1.13 (OpenBLAS). It is large: about 600 MB installed with its 168
+# dependencies (libtorch alone 130 MB), but CI needs the peer. Debian's python3 is the one that
+# sees it (a pyenv python3 earlier on PATH does not). Without them, each skips with a printed reason.
+tools_missing=()
+command -v dcmcjpls >/dev/null 2>&1 && command -v dcmj2pnm >/dev/null 2>&1 || tools_missing+=(dcmtk)
+command -v gdcmconv >/dev/null 2>&1 && command -v gdcmimg >/dev/null 2>&1 || tools_missing+=(libgdcm-tools)
+command -v opj_decompress >/dev/null 2>&1 || tools_missing+=(libopenjp2-tools)
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || tools_missing+=(python3-torch)
+if [ ${#tools_missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${imaging_missing[@]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${tools_missing[@]}"
   else
-    echo "install.sh: ${imaging_missing[*]} missing and no apt-get; the DICOM conformance suite will be skipped with a printed reason" >&2
+    echo "install.sh: ${tools_missing[*]} missing and no apt-get; the DICOM conformance suite / bench:model's PyTorch peer skip with a printed reason" >&2
   fi
 fi
 

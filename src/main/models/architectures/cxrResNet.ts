@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { fastBatchNormalization } from '../../tfjs/batchNormTraining';
+import { lazyGradConv2d } from '../../tfjs/conv2dLazyGrad';
 
 /** Stage widths and residual blocks per stage of the compact residual network. */
 export interface ResNetShape {
@@ -13,9 +15,13 @@ export const CXR_RESNET_SHAPE: ResNetShape = { stem: 32, widths: [32, 64, 128, 2
 type T = tf.SymbolicTensor;
 const apply = (layer: tf.layers.Layer, x: T | T[]): T => layer.apply(x) as T;
 
+/**
+ * Conv → batch norm (→ ReLU). The conv and batch norm layers are the stock ones with faster training
+ * paths (conv2dLazyGrad.ts, batchNormTraining.ts); saved models hold the stock layers.
+ */
 function convBn(x: T, filters: number, kernel: number, stride: number, name: string, relu: boolean): T {
-  let h = apply(tf.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${name}_conv` }), x);
-  h = apply(tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }), h);
+  let h = apply(lazyGradConv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, kernelInitializer: 'heNormal', name: `${name}_conv` }), x);
+  h = apply(fastBatchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `${name}_bn` }), h);
   return relu ? apply(tf.layers.reLU({ name: `${name}_relu` }), h) : h;
 }
 

@@ -44,6 +44,12 @@ describe('wasm training kernels', () => {
     { name: 'valid padding, stride 1', x: [2, 8, 8, 3], w: [3, 3, 3, 6], strides: 1, pad: 'valid' },
     { name: 'same padding, stride 2', x: [2, 9, 10, 3], w: [3, 3, 3, 4], strides: 2, pad: 'same' },
     { name: 'valid padding, stride 2, odd size', x: [2, 9, 9, 2], w: [2, 2, 2, 3], strides: 2, pad: 'valid' },
+    // cxrResNet's strided convs: the 5×5 stem, a 3×3 stage entry and its 1×1 projection.
+    { name: '5×5 same, stride 2, even size', x: [2, 16, 16, 1], w: [5, 5, 1, 4], strides: 2, pad: 'same' },
+    { name: '3×3 same, stride 2, even size', x: [2, 8, 8, 3], w: [3, 3, 3, 5], strides: 2, pad: 'same' },
+    { name: '1×1, stride 2', x: [2, 8, 8, 4], w: [1, 1, 4, 6], strides: 2, pad: 'valid' },
+    // Input rows past the last window: the spread dy's trailing zeros are cut.
+    { name: '1×1 valid, stride 3, rows left over', x: [2, 10, 11, 2], w: [1, 1, 2, 3], strides: 3, pad: 'valid' },
   ];
   for (const c of cases) {
     it(`conv2d filter and input gradients match cpu within 1e-4 (${c.name})`, async () => {
@@ -84,5 +90,82 @@ describe('wasm Identity', () => {
     v.assign(tf.tensor1d([7, 8]));
     expect(Array.from(await before.data())).toEqual([5, 6]);
     tf.dispose([y, v, before]);
+  });
+});
+
+describe('wasm FusedBatchNorm as a per-channel multiply-add', () => {
+  async function batchNormOn(backend: string, statsShape: number[], withAffine: boolean): Promise<Float32Array> {
+    await tf.setBackend(backend);
+    return tf.tidy(() => {
+      const x = tf.add(tf.mul(tf.randomNormal([3, 5, 4, 6], 0, 1, 'float32', 11), 2), 1);
+      const s = (seed: number, lo: number, hi: number) => tf.reshape(tf.randomUniform([6], lo, hi, 'float32', seed), statsShape);
+      const y = tf.batchNorm(x, s(12, -1, 1), s(13, 0.2, 3), withAffine ? s(14, -1, 1) : undefined, withAffine ? s(15, 0.5, 2) : undefined, 1e-3);
+      return y.dataSync() as Float32Array;
+    });
+  }
+
+  for (const [name, statsShape, affine] of [
+    ['per-channel statistics, scale and offset', [6], true],
+    ['no scale or offset', [6], false],
+    ['statistics shaped [1, 1, 1, C]', [1, 1, 1, 6], true],
+  ] as const) {
+    it(`matches cpu within 1e-5 (${name})`, async () => {
+      await tf.setBackend('wasm');
+      registerWasmTrainingKernels();
+      const ref = await batchNormOn('cpu', [...statsShape], affine);
+      const got = await batchNormOn('wasm', [...statsShape], affine);
+      expect(relErr(got, ref)).toBeLessThan(1e-5);
+    });
+  }
+});
+
+describe('wasm per-channel Sum and Equal', () => {
+  async function on<T>(backend: string, f: () => T): Promise<T> {
+    await tf.setBackend(backend);
+    return f();
+  }
+
+  for (const [shape, keepDims] of [
+    [[4, 7, 5, 6], false],
+    [[2, 64, 64, 8], true],
+    [[3, 1, 1, 5], false],
+  ] as const) {
+    it(`Sum over [0, 1, 2] matches cpu within 1e-5 (${shape.join('×')}${keepDims ? ', keepDims' : ''})`, async () => {
+      await tf.setBackend('wasm');
+      registerWasmTrainingKernels();
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.add(tf.randomNormal([...shape], 0, 1, 'float32', 21), tf.linspace(-3, 5, shape[3]));
+          const s = tf.sum(x, [0, 1, 2], keepDims);
+          return { data: s.dataSync() as Float32Array, shape: s.shape };
+        });
+      const ref = await on('cpu', run);
+      const got = await on('wasm', run);
+      expect(got.shape).toEqual(ref.shape);
+      expect(relErr(got.data, ref.data)).toBeLessThan(1e-5);
+    });
+  }
+
+  it('Equal of a map with its per-channel maximum, and the gradient of global max pooling, match cpu exactly', async () => {
+    await tf.setBackend('wasm');
+    registerWasmTrainingKernels();
+    const run = () =>
+      tf.tidy(() => {
+        // Values on a coarse grid: several maxima per channel, as ReLU and ELU maps have.
+        // Each image on its own scale, so a maximum taken from the wrong image would not match.
+        const grid = tf.div(tf.round(tf.mul(tf.randomUniform([3, 6, 5, 4], -1, 1, 'float32', 22), 3)), 3);
+        const x = tf.mul(grid, tf.tensor4d([1, 2, 4], [3, 1, 1, 1])) as tf.Tensor4D;
+        const m = tf.max(x, [1, 2], true);
+        const eqImage = tf.equal(x, m).dataSync();
+        const eqShared = tf.equal(tf.max(x, [0, 1, 2], true), x).dataSync(); // one value per channel, map second
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.max(a, [1, 2]), tf.linspace(1, 2, 4))))(x).dataSync();
+        return { eqImage: Array.from(eqImage), eqShared: Array.from(eqShared), g: Array.from(g) };
+      });
+    const ref = await on('cpu', run);
+    const got = await on('wasm', run);
+    expect(got.eqImage).toEqual(ref.eqImage);
+    expect(got.eqShared).toEqual(ref.eqShared);
+    expect(got.g).toEqual(ref.g);
+    expect(ref.eqImage.filter((v) => v === 1).length).toBeGreaterThan(12);
   });
 });
