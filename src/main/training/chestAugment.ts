@@ -133,24 +133,61 @@ function warp(src: Uint8Array, o: ChestAugment, rand: () => number): Float32Arra
   return r === C ? plane : upsample(plane, r, C);
 }
 
-/** Black bands on some sides (a collimation edge or a cropped scan). */
+/**
+ * The fill of a frame or bar: black (a collimation edge, a cropped scan), white, or a flat grey,
+ * the image's own mean or any level (a shutter or a display's background). The first version drew
+ * black or white only, and a flat grey frame (the probe's mask-borders) then moved 57 % of val
+ * predictions to COVID-19: the model had learned "grey frame" as a source.
+ */
+function fillLevel(plane: Float32Array, rand: () => number): number {
+  const r = rand();
+  if (r < 0.45) return 0;
+  if (r < 0.55) return 1;
+  if (r < 0.8) {
+    let sum = 0;
+    for (let i = 0; i < plane.length; i++) sum += plane[i]!;
+    return sum / plane.length;
+  }
+  return 0.15 + rand() * 0.7;
+}
+
+/** Flat bands on some sides, or a whole frame (up to 18 % of the side). */
 function maskBorders(plane: Float32Array, C: number, rand: () => number): void {
-  const fill = rand() < 0.8 ? 0 : 1;
-  const band = () => Math.floor(rand() * 0.12 * C);
-  const [top, bottom, left, right] = [0, 1, 2, 3].map(() => (rand() < 0.5 ? band() : 0)) as [number, number, number, number];
+  const fill = fillLevel(plane, rand);
+  const band = () => Math.floor(rand() * 0.18 * C);
+  const frame = rand() < 0.35;
+  const [top, bottom, left, right] = frame
+    ? (() => {
+        const b = Math.floor((0.06 + rand() * 0.12) * C);
+        return [b, b, b, b];
+      })()
+    : ([0, 1, 2, 3].map(() => (rand() < 0.5 ? band() : 0)) as [number, number, number, number]);
   for (let y = 0; y < C; y++) {
     for (let x = 0; x < C; x++) if (y < top || y >= C - bottom || x < left || x >= C - right) plane[y * C + x] = fill;
   }
 }
 
-/** Letterbox or pillarbox bars, as a screenshot of a film on a wider screen has. */
+/**
+ * Letterbox or pillarbox: the whole image squeezed into the middle and bars on both sides, as a
+ * landscape screenshot or a resized export has (the first version painted bars over the image
+ * without squeezing it, and the probe's squeezed letterbox still flipped 19 % of val).
+ */
 function letterbox(plane: Float32Array, C: number, rand: () => number): void {
-  const bar = Math.floor((0.04 + rand() * 0.12) * C);
+  const bar = Math.floor((0.04 + rand() * 0.14) * C);
   const horizontal = rand() < 0.5;
+  const fill = rand() < 0.8 ? 0 : fillLevel(plane, rand);
+  const src = plane.slice();
+  const inner = C - 2 * bar;
   for (let y = 0; y < C; y++) {
     for (let x = 0; x < C; x++) {
       const t = horizontal ? y : x;
-      if (t < bar || t >= C - bar) plane[y * C + x] = 0;
+      if (t < bar || t >= C - bar) {
+        plane[y * C + x] = fill;
+        continue;
+      }
+      // Nearest source line of the squeezed axis.
+      const s = Math.min(C - 1, Math.floor(((t - bar + 0.5) * C) / inner));
+      plane[y * C + x] = horizontal ? src[s * C + x]! : src[y * C + s]!;
     }
   }
 }

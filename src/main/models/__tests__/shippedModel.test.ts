@@ -20,19 +20,19 @@ function shippedDir(): string | null {
 }
 const dir = shippedDir();
 
-// The shipped model on the real val splits (cxr3 val + adult val): skipped, with the reason in its
+// The shipped model on the real val splits (cxr3, adult and nih val): skipped, with the reason in its
 // name, until resources/models/default exists.
 describe.skipIf(!dir || !fs.existsSync(path.join(SHARED_DATA, 'cxr3')))(`shipped model on val (${dir ?? 'no shipped model yet'})`, () => {
   it('calibration lowers ECE, and conformal sets reach 90 % ± 3 points on held-out folds of val', async () => {
     await initBackend();
     const { model, card } = await loadModel(dir!);
-    const samples = listSamplesFrom([path.join(SHARED_DATA, 'cxr3'), path.join(SHARED_DATA, 'adult')], 'val');
+    const samples = listSamplesFrom(['cxr3', 'adult', 'nih'].map((d) => path.join(SHARED_DATA, d)), 'val');
     const cache = await buildImageCache(samples, card.inputSize);
     const px = cache.size * cache.size;
     const inputs = Array.from({ length: cache.count }, (_, i) => grayToInput(cache.pixels.subarray(i * px, (i + 1) * px), card.channels));
     const scores = await scoreInputs(new Predictor(model, { inputSize: card.inputSize, channels: card.channels }), inputs, Array.from(cache.labels));
     model.dispose();
-    const parts = calibrateFromScores(scores, { data: ['cxr3 val', 'adult val'] });
+    const parts = calibrateFromScores(scores, { data: ['cxr3 val', 'adult val', 'nih val'] });
     console.log(JSON.stringify({ calibration: parts.calibration, conformal: parts.conformal }));
     expect(parts.calibration.eceAfter).toBeLessThan(parts.calibration.eceBefore);
     const folds = parts.conformal.heldOutFoldCoverage;
@@ -51,7 +51,7 @@ describe.skipIf(!dir || !fs.existsSync(path.join(SHARED_DATA, 'cxr3')))(`shipped
       const { heatmap } = await predictor.heatmap(input);
       console.log(`${path.basename(file)}: Grad-CAM at ${heatmap.layer} ${heatmap.shape.join('x')}`);
       expect(Math.max(...heatmap.data)).toBeCloseTo(1, 5);
-      expect(heatmap.layer).toMatch(/^block\d_conv\d$/);
+      expect(model.layers.map((l) => l.name)).toContain(heatmap.layer);
     }
     model.dispose();
   }, 120_000);
