@@ -152,7 +152,7 @@ function fillLevel(plane: Float32Array, rand: () => number): number {
 }
 
 /** Flat bands on some sides, or a whole frame (up to 18 % of the side). */
-function maskBorders(plane: Float32Array, C: number, rand: () => number): void {
+export function maskBorders(plane: Float32Array, C: number, rand: () => number): void {
   const fill = fillLevel(plane, rand);
   const band = () => Math.floor(rand() * 0.18 * C);
   const frame = rand() < 0.35;
@@ -172,7 +172,7 @@ function maskBorders(plane: Float32Array, C: number, rand: () => number): void {
  * landscape screenshot or a resized export has (the first version painted bars over the image
  * without squeezing it, and the probe's squeezed letterbox still flipped 19 % of val).
  */
-function letterbox(plane: Float32Array, C: number, rand: () => number): void {
+export function letterbox(plane: Float32Array, C: number, rand: () => number): void {
   const bar = Math.floor((0.04 + rand() * 0.14) * C);
   const horizontal = rand() < 0.5;
   const fill = rand() < 0.8 ? 0 : fillLevel(plane, rand);
