@@ -332,3 +332,25 @@ function readPnmGray(pnm: Uint8Array): { gray: Uint8Array; width: number; height
     gray[i] = Math.round(0.299 * body[i * 3]! + 0.587 * body[i * 3 + 1]! + 0.114 * body[i * 3 + 2]!);
   return { gray, width, height };
 }
+
+/** Pearson correlation of two renderings (1 when both are flat). */
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return saa === 0 && sbb === 0 ? 1 : sab / Math.sqrt(saa * sbb);
+}

@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SHARED_DATA } from '../../../../test/helpers/tempServices';
 import {
+  correlation,
   generateVariants,
   missingTools,
   oracleDecode,
@@ -55,26 +56,6 @@ interface Row {
   monochrome?: boolean;
 }
 
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return saa === 0 && sbb === 0 ? 1 : sab / Math.sqrt(saa * sbb);
-}
 
 /** Frame 0's samples interleaved (RGBRGB…), whatever the planar configuration. */
 function interleaved(s: ArrayLike<number>, n: number, spp: number, planar: boolean): number[] {

@@ -13,6 +13,7 @@ import { parseDicom } from '../dicom/parseDicom';
 import { readDicomTags } from '../dicom/dicomTags';
 import { screenDicom } from '../screening';
 import { sniffBytes } from '../sniffFile';
+import { correlation } from '../../../../test/helpers/dicomVariants';
 
 const DICOM = path.join(SHARED_DATA, 'dicom');
 const sample = (f: string) => new Uint8Array(fs.readFileSync(path.join(DICOM, f)));
@@ -371,26 +372,6 @@ if (!haveDcm2pnm)
     'decoderFidelity: dcmtk (dcm2pnm) is not installed: the palette renderings are not checked against it (apt-get install dcmtk)',
   );
 
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 /** dcm2pnm's rendering of a file as 8-bit gray (its own PPM colour through the same Rec. 601 weights). */
 async function dcmtkGray(bytes: Uint8Array): Promise<Uint8Array> {
