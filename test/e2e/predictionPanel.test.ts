@@ -42,6 +42,9 @@ const count = (sql: string) => services.catalog.prepare(sql).pluck().get() as nu
 /** Opens the viewer on an image and waits until its panel shows `modelName`'s prediction. */
 async function view(imageId: number, modelName: string): Promise<string> {
   const { page } = app;
+  // Through the worklist, so that the viewer opens afresh even when it last showed this image.
+  await page.evaluate(() => (location.hash = '#/'));
+  await expect.poll(() => page.url()).not.toContain('/viewer/');
   await page.evaluate((id) => (location.hash = `#/viewer/${id}`), imageId);
   await expect.poll(() => page.url()).toContain(`/viewer/${imageId}`);
   await expect.poll(() => page.getByTestId('model-name').textContent(), { timeout: 20_000 }).toContain(modelName);
