@@ -282,26 +282,24 @@ if (!haveDcmtk)
     'decoderFidelity: dcmtk (dcmcjpeg, dcmdjpeg) is not installed: the Adobe APP14 test is skipped (apt-get install dcmtk)',
   );
 
+/** A 64 × 48 RGB test pattern written as DICOM and encoded by dcmtk as JPEG baseline RGB (`dcmcjpeg +eb +cr`). */
+async function rgbBaselineJpeg(dir: string): Promise<{ rgb: Uint8Array; file: Uint8Array }> {
+  const { runTool } = await import('../../../../test/helpers/dcmtk');
+  const rgb = rgbPattern(64, 48);
+  const raw = path.join(dir, 'rgb.dcm');
+  fs.writeFileSync(raw, buildDicom(colorImage({ rows: 48, cols: 64, photometric: 'RGB', bits: 8, pixels: rgb }), { mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7' }));
+  const jpg = path.join(dir, 'rgb_jpeg.dcm');
+  const enc = await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg]);
+  expect(enc.code, enc.stderr).toBe(0);
+  return { rgb, file: new Uint8Array(fs.readFileSync(jpg)) };
+}
+
 describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no transform" marker', () => {
   it('is decoded without a YCbCr→RGB step, even with a JFIF marker beside it (libjpeg-turbo would let JFIF win)', async () => {
-    const { runTool } = await import('../../../../test/helpers/dcmtk');
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-adobe-'));
     try {
-      const w = 64;
-      const h = 48;
-      const rgb = rgbPattern(w, h);
-      const raw = path.join(dir, 'rgb.dcm');
-      fs.writeFileSync(
-        raw,
-        buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), {
-          mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7',
-        }),
-      );
-      const jpg = path.join(dir, 'rgb_jpeg.dcm');
-      const enc = await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg]);
-      expect(enc.code, enc.stderr).toBe(0);
-      const file = new Uint8Array(fs.readFileSync(jpg));
+      const { rgb, file } = await rgbBaselineJpeg(dir);
       const soi = indexOf(file, new Uint8Array([0xff, 0xd8, 0xff]));
       expect(indexOf(file, new TextEncoder().encode('Adobe'))).toBeGreaterThan(soi);
       // Add a JFIF APP0 after SOI, and lengthen the fragment item that holds it.
@@ -321,23 +319,10 @@ describe.skipIf(!haveDcmtk)('cause 5: JPEG baseline RGB with an Adobe APP14 "no 
   });
 
   it('a stream without markers, labelled RGB and not subsampled, is RGB as stored (as dcmtk and GDCM read it)', async () => {
-    const { runTool } = await import('../../../../test/helpers/dcmtk');
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-nomark-'));
     try {
-      const w = 64;
-      const h = 48;
-      const rgb = rgbPattern(w, h);
-      const raw = path.join(dir, 'rgb.dcm');
-      fs.writeFileSync(
-        raw,
-        buildDicom(colorImage({ rows: h, cols: w, photometric: 'RGB', bits: 8, pixels: rgb }), {
-          mediaStorageSopClass: '1.2.840.10008.5.1.4.1.1.7',
-        }),
-      );
-      const jpg = path.join(dir, 'rgb_jpeg.dcm');
-      expect((await runTool('dcmcjpeg', ['+eb', '+cr', raw, jpg])).code).toBe(0);
-      const file = new Uint8Array(fs.readFileSync(jpg));
+      const { rgb, file } = await rgbBaselineJpeg(dir);
       // Blank the Adobe marker into a COM segment, and rename the components 1, 2, 3.
       const adobe = indexOf(file, new TextEncoder().encode('Adobe'));
       expect(file[adobe - 3]).toBe(0xee);

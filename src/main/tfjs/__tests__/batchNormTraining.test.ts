@@ -1,20 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { relErr } from '../../../../test/helpers/relErr';
 import { fastBatchNormalization } from '../batchNormTraining';
 import { registerWasmTrainingKernels } from '../wasmKernels';
 import { cxrResNet } from '../../models/architectures/cxrResNet';
 
-/** max |a − b| / max |b|: relative to the reference's scale. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
 
 interface Run {
   y: Float32Array;

@@ -1,18 +1,9 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { relErr } from '../../../../test/helpers/relErr';
 import { registerWasmTrainingKernels } from '../wasmKernels';
 
-/** max |a − b| / max |b|: relative to the reference's scale, so near-zero entries do not blow up. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
 
 async function gradsOn(
   backend: string,
