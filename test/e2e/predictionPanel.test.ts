@@ -1,7 +1,8 @@
 /**
  * The viewer's prediction panel in Chromium names the coverage the model's conformal sets were
  * calibrated for, read from its card: the shipped default's 90 %, and "not calibrated" for a model
- * without conformal calibration. Real import, real predictions with the shipped model.
+ * without conformal calibration; an open viewer follows an activation to the new model's
+ * prediction. Real import, real predictions with the shipped model.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import { labelledValFolder } from '../helpers/trainingFixtures';
 const SHIPPED_CARD = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../resources/models/default/card.json'), 'utf8')) as {
   name: string;
   conformal: { coverage: number };
+  operatingPoint: { threshold: number };
 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-e2e-panel-'));
 let data: string;
@@ -75,6 +77,12 @@ describe('the conformal set label in the viewer', () => {
     // The probability bands are 95 % bands: that figure stays.
     expect(await page.getByTestId('band-COVID19').textContent()).toContain('95%');
     expect(await page.getByTestId('conformal-set').textContent()).not.toContain('95%');
+    // The flag line is the card's operating point applied to this prediction's p(COVID-19).
+    const pCovid = services.catalog.prepare('SELECT p_covid FROM predictions WHERE image_id = ?').pluck().get(shown.imageId) as number;
+    const flagged = pCovid >= SHIPPED_CARD.operatingPoint.threshold;
+    const flag = (await page.getByTestId('covid-flag').textContent()) ?? '';
+    expect(flag).toContain(flagged ? 'Flagged for COVID-19 review' : 'Not flagged');
+    expect(flag).toContain(`threshold ${(SHIPPED_CARD.operatingPoint.threshold * 100).toFixed(1)}%`);
     await screenshot(page, 'prediction-panel-shipped');
   });
 
@@ -88,5 +96,18 @@ describe('the conformal set label in the viewer', () => {
     expect(await app.page.getByTestId('conformal-set').textContent()).toMatch(/not calibrated/);
     expect(text).not.toMatch(/Conformal set \(\d+%\)|plausible at \d+% confidence/);
     await screenshot(app.page, 'prediction-panel-uncalibrated');
+  });
+
+  it('shows the new prediction in an open viewer when another model is activated, without leaving it', async () => {
+    const { page } = app;
+    const imageId = services.catalog.prepare('SELECT image_id FROM predictions ORDER BY image_id LIMIT 1').pluck().get() as number;
+    await view(imageId, 'tiny test model');
+    const url = page.url();
+    const shipped = services.catalog.prepare('SELECT id FROM models WHERE is_builtin = 1').pluck().get() as string;
+    // Activation in main re-predicts the catalog; the open panel follows the events.
+    await page.evaluate((id) => window.cxr.models.activate({ id }), shipped);
+    await expect.poll(() => page.getByTestId('model-name').textContent(), { timeout: 60_000 }).toContain(SHIPPED_CARD.name);
+    expect(page.url()).toBe(url);
+    expect(await page.getByTestId('conformal-set').textContent()).toContain('Conformal set (90%)');
   });
 });

@@ -1,4 +1,5 @@
 import { ref, shallowRef, watch, type Ref } from 'vue';
+import { whileMounted } from './whileMounted';
 import type { ImageDetail, ImagePixels } from '@shared/image';
 import type { HeatmapView } from './heatmapColors';
 import { useViewerStore } from './viewerStore';
@@ -7,7 +8,9 @@ import { errorMessage } from './format';
 /**
  * Loads what the viewer shows for one image: pixels, detail (row, tags, prediction, reviews,
  * study) and, once it has a prediction, the heatmap. Late answers for an image the user has
- * already left are dropped.
+ * already left are dropped. When the catalog's predictions change under an open case (a model
+ * activated and the catalog re-predicted, or a prediction run finished), the detail and heatmap
+ * are read again, so the panel never shows the previous model's prediction as current.
  */
 export function useImageCase(imageId: Readonly<Ref<number | null>>) {
   const vs = useViewerStore();
@@ -54,6 +57,25 @@ export function useImageCase(imageId: Readonly<Ref<number | null>>) {
     },
     { immediate: true },
   );
+
+  /** Reads the detail (and heatmap) of the image on show again; its pixels have not changed. */
+  async function refreshPrediction(): Promise<void> {
+    const id = imageId.value;
+    if (id === null) return;
+    // Not a new load: a navigation meanwhile (seq moves on) wins over this answer.
+    const mine = seq;
+    const d = await vs.detail(id).catch(() => null);
+    if (mine !== seq || !d) return;
+    const before = detail.value?.prediction;
+    detail.value = d;
+    // The heatmap is the prediction's: read again only when another prediction took its place.
+    if (d.prediction?.modelId === before?.modelId && d.prediction?.at === before?.at) return;
+    heatmap.value = null;
+    heatmapState.value = 'none';
+    if (d.prediction) void loadHeatmap(id, mine);
+  }
+
+  whileMounted(() => vs.onPredictionsChanged(() => void refreshPrediction()));
 
   return { image, detail, heatmap, heatmapState, loading, message };
 }

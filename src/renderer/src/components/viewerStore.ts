@@ -54,5 +54,18 @@ export const useViewerStore = defineStore('viewer', () => {
     return { data: h.data, shape: h.shape, layer: h.layer };
   }
 
-  return { width, center, zoom, panX, panY, invert, heatmapOn, heatmapOpacity, preset, applyPreset, fit, zoomBy, reset, windowBy, pixels, detail, thumbnail, heatmap };
+  /** Calls `listener` when stored predictions may have changed: a re-prediction or a prediction run ended. */
+  function onPredictionsChanged(listener: () => void): () => void {
+    const offs = [
+      window.cxr.on('models.repredictProgress', (p) => {
+        if (p.status !== 'running') listener();
+      }),
+      window.cxr.on('predict.progress', (p) => {
+        if (p.done >= p.total) listener();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }
+
+  return { width, center, zoom, panX, panY, invert, heatmapOn, heatmapOpacity, preset, applyPreset, fit, zoomBy, reset, windowBy, pixels, detail, thumbnail, heatmap, onPredictionsChanged };
 });
