@@ -25,7 +25,10 @@ const models = new ModelCache<Predictor>(
     const { model, card } = await loadModel(dir);
     return new Predictor(model, card);
   },
-  (predictor) => predictor.model.dispose(),
+  (predictor) => {
+    predictor.dispose();
+    predictor.model.dispose();
+  },
 );
 const predictorFor = (dir: string) => models.get(dir);
 
