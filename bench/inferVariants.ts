@@ -1,7 +1,9 @@
 /**
  * A/B of inference variants of one architecture in one thread, interleaved batch by batch, so that
- * background load (a training run) weighs on every variant alike: per variant the median ms of a
- * batch and the img/s it implies. Variants: the model as built, and as the predictor runs it (batch
+ * background load (a training run) weighs on every variant alike: per variant the median wall ms of
+ * a batch and the img/s it implies, and the median CPU ms of this process per batch (wasm runs on
+ * this one thread, so CPU time is the batch's cost whatever share of the cores it got) with the
+ * img/s per CPU second it implies: what one idle core would give, less cache contention. Variants: the model as built, and as the predictor runs it (batch
  * norms folded, foldBatchNorm.ts), each at the batch sizes asked for.
  * Run: npx tsx bench/inferVariants.ts   (BENCH_ARCH=cxrResNet, BENCH_SECONDS=20, BENCH_BATCHES=32 or 8,32,64)
  * Prints one JSON object.
@@ -28,6 +30,7 @@ interface Variant {
   batch: number;
   run: () => Promise<void>;
   ms: number[];
+  cpuMs: number[];
 }
 const variants: Variant[] = [];
 for (const [name, model] of Object.entries(models)) {
@@ -37,6 +40,7 @@ for (const [name, model] of Object.entries(models)) {
       name,
       batch,
       ms: [],
+      cpuMs: [],
       run: async () => {
         const y = model.predict(x) as tf.Tensor;
         await y.data();
@@ -50,8 +54,11 @@ const t0 = performance.now();
 while (performance.now() - t0 < seconds * 1000) {
   for (const v of variants) {
     const t = performance.now();
+    const c = process.cpuUsage();
     await v.run();
+    const dc = process.cpuUsage(c);
     v.ms.push(performance.now() - t);
+    v.cpuMs.push((dc.user + dc.system) / 1000);
   }
 }
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;
@@ -61,6 +68,6 @@ console.log(
     arch,
     backend: backend.name,
     loadAverage: os.loadavg().map(r),
-    variants: variants.map((v) => ({ model: v.name, batch: v.batch, runs: v.ms.length, medianMs: r(median(v.ms)), imgPerS: r((v.batch * 1000) / median(v.ms)) })),
+    variants: variants.map((v) => ({ model: v.name, batch: v.batch, runs: v.ms.length, medianMs: r(median(v.ms)), imgPerS: r((v.batch * 1000) / median(v.ms)), medianCpuMs: r(median(v.cpuMs)), imgPerCpuS: r((v.batch * 1000) / median(v.cpuMs)) })),
   }),
 );
