@@ -3,7 +3,7 @@
  * the input back to back, so one typed-array copy each. The stock wasm kernel is a scalar loop that
  * recomputes every element's source index: tiling MC dropout's [16, 256] pooled features 30 times
  * (confidence/band.ts, the conv trunk's output repeated once per sample) took 10–11 ms CPU, about a
- * tenth of a 16-image prediction of the default model (bench/_predtime.ts, measured under load).
+ * tenth of a 16-image prediction of the default model (bench/predictorSpeed.ts, CPU time under load).
  * Any other reps go to the stock kernel.
  */
 import type * as tf from '@tensorflow/tfjs';
