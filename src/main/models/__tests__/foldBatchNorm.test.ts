@@ -9,6 +9,7 @@ import { defaultModelDir } from '../activeModel';
 import { preprocess } from '../preprocess';
 import { ModelGraph } from '../forwardPass';
 import { fewPerClass } from '../../../../test/helpers/smallData';
+import { Predictor } from '../../inference/predictor';
 
 /** Gives every batch norm statistics far from the identity, so a wrong fold shows in the output. */
 function randomizeBatchNorms(model: tf.LayersModel): void {
@@ -108,7 +109,7 @@ describe('foldBatchNorm', () => {
   });
 
   const dir = shippedDir();
-  it.skipIf(!dir || !fs.existsSync(fewPerClass('val', 1)[0]?.file ?? ''))(`gives the shipped model's probabilities on real val images within 1e-4 (${dir ?? 'no shipped model'})`, async () => {
+  it.skipIf(!dir || !fs.existsSync(fewPerClass('val', 1)[0]?.file ?? ''))(`gives the shipped model's probabilities on real val images within 1e-4, and the predictor its scores and Grad-CAM (${dir ?? 'no shipped model'})`, async () => {
     const { model, card } = await loadModel(dir!);
     const { model: folded, folded: pairs } = foldBatchNorm(model);
     expect(pairs.length).toBeGreaterThan(0);
@@ -123,6 +124,23 @@ describe('foldBatchNorm', () => {
     expect(diff).toBeLessThan(1e-4);
     // The probabilities are not degenerate (a fold that zeroed everything would agree trivially).
     expect(Math.max(...a)).toBeGreaterThan(0.5);
+
+    // The predictor runs folded by default: its logits, calibrated probabilities and Grad-CAM are
+    // the unfolded model's.
+    const fast = new Predictor(model, card);
+    const slow = new Predictor(model, card, { foldBatchNorm: false });
+    expect(fast.graph.model).not.toBe(model);
+    expect(slow.graph.model).toBe(model);
+    const [sf, ss] = [await fast.scores(x), await slow.scores(x)];
+    expect(maxAbsDiff(sf.calibrated, ss.calibrated)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(sf.logits, ss.logits)).toBeLessThan(1e-3);
+    const one = buf.subarray(0, px);
+    const [hf, hs] = [await fast.heatmap(one), await slow.heatmap(one)];
+    expect(hf.classIndex).toBe(hs.classIndex);
+    expect(hf.heatmap.layer).toBe(hs.heatmap.layer);
+    expect(maxAbsDiff(hf.heatmap.data, hs.heatmap.data)).toBeLessThan(1e-3);
+    fast.dispose();
+    slow.dispose();
     tf.dispose(x);
     model.dispose();
     folded.dispose();
