@@ -13,13 +13,17 @@
  *    setThreadsCount asks. os.cpus reports 2·n cores while the module initialises.
  * The pool's threads are unref'd, so they never hold a process open.
  *
- * Measured on the 2-vCPU machine with a training run in the background (bench/wasmThreads.ts): the
- * pool works (per-thread CPU from /proc: the pthread did about a quarter of a conv's work), but two
- * threads are no faster than one, and a little slower (a 3×3 conv of a 32×32×32×32 map 33–38 ms
- * against 31–32 ms wall, a batch-32 cxrResNet inference 162–170 ms against 149 ms, the same CPU
- * time): a parallel-for waits for its slower thread, and the background run holds the other core.
- * Hence opt-in, and the inference pool (one single-threaded backend per worker) stays the default
- * way to use the cores. On an idle machine it is unmeasured.
+ * Measured on the 2-vCPU machine (bench/wasmThreads.ts, bench:model; bench/results/wasm-infer-*-2026-12-02):
+ * - idle: two threads give one backend 1.5–2.1× (a batch-32 cxrResNet inference 85 ms against
+ *   126–130 ms wall; bench:model 382 img/s in one thread against 178–184), about what two
+ *   single-threaded workers give together (412–424 img/s), with one model in memory and half the
+ *   single-image latency (3.9 ms against 7.3 ms);
+ * - with a training run in the background: the pool works (per-thread CPU from /proc: the pthread
+ *   did about a quarter of a conv's work), but two threads are a little slower than one (a batch-32
+ *   inference 162–170 ms against 149 ms wall, the same CPU time): a parallel-for waits for its slower
+ *   thread, and the training run holds the other core.
+ * Training in the background is this app's normal state, so it stays opt-in and the inference pool
+ * (one single-threaded backend per worker) stays the default way to use the cores.
  */
 import fs from 'node:fs';
 import os from 'node:os';
