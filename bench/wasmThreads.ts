@@ -23,7 +23,9 @@ const w = tf.randomNormal([3, 3, 32, 32], 0, 1, 'float32', 2) as tf.Tensor4D;
 const images = tf.randomUniform([32, spec.inputSize, spec.inputSize, spec.channels], 0, 1, 'float32', 3);
 const r = (v: number): number => Math.round(v * 10) / 10;
 async function time(n: number, f: () => tf.Tensor): Promise<{ wallMs: number; cpuMs: number }> {
-  (await tf.tidy(f).data()) && undefined; // warm-up
+  const warm = tf.tidy(f); // warm-up: XNNPACK packs weights on first use
+  await warm.data();
+  warm.dispose();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < n; i++) {
