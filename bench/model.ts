@@ -10,7 +10,9 @@
  *   same parameter counts, median of 3 runs), and each tfjs figure as a ratio of PyTorch's.
  * The peer runs after the tfjs side, so the two never share the cores; it runs only on CPU backends
  * and is skipped, saying why, where PyTorch is not installed (Debian's python3-torch).
- * Run: npm run bench:model   (BENCH_ARCHS=zhongSlim,cxrResNet to choose; BENCH_WORKERS=0 skips the
+ * Inference runs on the model as the predictor runs it, batch norms folded into the convs
+ * (src/main/models/foldBatchNorm.ts); BENCH_FOLD=0 runs the model as built instead.
+ * Run: npm run bench:model   (BENCH_ARCHS=zhongSlim,cxrResNet to choose; BENCH_INFER_ONLY=1 skips training; BENCH_WORKERS=0 skips the
  * gradient peer and the worker pool (the GPU check); BENCH_TRAIN_STEPS=20 for more timed training
  * steps on a GPU; BENCH_INFER_SECONDS=4; BENCH_TORCH=0 skips PyTorch)
  * Prints one JSON object as the last line.
@@ -26,9 +28,17 @@ import { GradientPeer, type HalfBatch } from '../src/main/training/gradientPeer'
 import { fileURLToPath } from 'node:url';
 import { startSourceWorker } from '../src/main/workers/startWorker';
 import { findTorchPython, runTorchPeer } from './torchPeer';
+import { foldBatchNorm } from '../src/main/models/foldBatchNorm';
 
 const BATCH = 32;
 const CPU_BACKENDS = ['wasm', 'cpu', 'tfjs-node'];
+const FOLD = process.env.BENCH_FOLD !== '0';
+const INFER_ONLY = process.env.BENCH_INFER_ONLY === '1';
+
+/** The model inference runs: folded as the predictor folds it, unless BENCH_FOLD=0. */
+function inferenceModel(model: tf.LayersModel): tf.LayersModel {
+  return FOLD ? foldBatchNorm(model).model : model;
+}
 
 async function timeIt(n: number, f: () => Promise<void>): Promise<number> {
   await f(); // warm-up: XNNPACK packs weights and allocates on first use
@@ -48,7 +58,8 @@ function halfBatch(arch: ArchitectureName): HalfBatch {
 
 async function inferRate(arch: ArchitectureName, seconds: number): Promise<{ imgPerS: number; batches: number }> {
   const spec = ARCHITECTURES[arch];
-  const model = spec.build();
+  const built = spec.build();
+  const model = inferenceModel(built);
   const x = tf.tensor4d(halfBatch(arch).x, [BATCH, spec.inputSize, spec.inputSize, spec.channels]);
   const run = async (): Promise<void> => {
     const y = model.predict(x) as tf.Tensor;
@@ -63,7 +74,8 @@ async function inferRate(arch: ArchitectureName, seconds: number): Promise<{ img
     n++;
   }
   const s = (performance.now() - t) / 1000;
-  model.dispose();
+  if (model !== built) model.dispose();
+  built.dispose();
   x.dispose();
   return { imgPerS: (n * BATCH) / s, batches: n };
 }
@@ -78,8 +90,8 @@ async function measure(arch: ArchitectureName, workers: number, steps: number): 
   const stepper = createStepper(model, adam, vars, spec.inputSize, spec.channels, 0);
   const batch = halfBatch(arch);
   const out: Record<string, number> = { params: model.countParams() };
-  out.trainImgPerS = round(BATCH / (await timeIt(steps, async () => void (await stepper.local(batch)))));
-  if (workers >= 2) {
+  if (!INFER_ONLY) out.trainImgPerS = round(BATCH / (await timeIt(steps, async () => void (await stepper.local(batch)))));
+  if (workers >= 2 && !INFER_ONLY) {
     const peer = await GradientPeer.start(arch);
     try {
       let seed = 1;
@@ -89,20 +101,22 @@ async function measure(arch: ArchitectureName, workers: number, steps: number): 
     }
   }
   const x = tf.tensor4d(batch.x, [BATCH, spec.inputSize, spec.inputSize, spec.channels]);
+  const infer = inferenceModel(model);
   const inferStep = await timeIt(Math.max(3, steps * 2), async () => {
-    const p = model.predict(x) as tf.Tensor;
+    const p = infer.predict(x) as tf.Tensor;
     await p.data();
     p.dispose();
   });
   out.inferImgPerS = round(BATCH / inferStep);
   const one = x.slice([0, 0, 0, 0], [1, spec.inputSize, spec.inputSize, spec.channels]);
   const latency = await timeIt(10, async () => {
-    const p = model.predict(one) as tf.Tensor;
+    const p = infer.predict(one) as tf.Tensor;
     await p.data();
     p.dispose();
   });
   out.latencyMs = round(latency * 1000);
   out.rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
+  if (infer !== model) infer.dispose();
   model.dispose();
   tf.dispose([x, one]);
   adam.dispose();
@@ -199,6 +213,7 @@ if (!isMainThread && parentPort && workerData) {
       // The 1, 5 and 15 min load (uptime): figures taken while other work ran are depressed, ratios less so.
       loadAverage: os.loadavg().map(round),
       default: DEFAULT_ARCHITECTURE,
+      inferenceFoldsBatchNorm: FOLD,
       arch: out,
       torch,
       ratioToTorch: ratios,

@@ -5,12 +5,14 @@
  * then a few batch-32 Adam steps of one architecture run after a warm-up. Prints one JSON object:
  * step time, and per kernel and input shape the ms per step and the share of the step.
  * Run: npx tsx bench/profileStep.ts   (BENCH_ARCH=cxrResNet, BENCH_STEPS=3; BENCH_MODE=infer profiles
- * batch-32 inference instead)
+ * batch-32 inference instead, on the model as the predictor runs it, batch norms folded: BENCH_FOLD=0 for
+ * the model as built)
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/tfjs/backend';
 import { ARCHITECTURES, type ArchitectureName } from '../src/main/models/architectures';
 import { createAdam } from '../src/main/training/deviceAdam';
+import { foldBatchNorm } from '../src/main/models/foldBatchNorm';
 
 process.env.CXR_BACKEND ??= 'wasm';
 const arch = (process.env.BENCH_ARCH ?? 'cxrResNet') as ArchitectureName;
@@ -57,9 +59,10 @@ const y = tf.oneHot(tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 3), 
 const adam = createAdam(tf.getBackend(), 1e-4);
 const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
 const infer = process.env.BENCH_MODE === 'infer';
+const inferModel = infer && process.env.BENCH_FOLD !== '0' ? foldBatchNorm(model).model : model;
 const step = async (): Promise<void> => {
   if (infer) {
-    const p = model.predict(x) as tf.Tensor;
+    const p = inferModel.predict(x) as tf.Tensor;
     await p.data();
     p.dispose();
     return;

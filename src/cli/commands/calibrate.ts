@@ -53,6 +53,7 @@ export const calibrate: Command = {
     const scores = await scoreInputs(predictor, inputs, labels, (d, t) => {
       if (d === t || d % 256 === 0) ctx.progress(`scoring ${d}/${t}`);
     });
+    predictor.dispose();
     const names = data.map((d) => `${path.basename(path.resolve(d))} ${split}`);
     const parts: ConfidenceCard & { operatingPoint?: OperatingPoint } = calibrateFromScores(scores, { data: names, coverage, score: values.score });
     // The COVID-19 flag: on calibrated val probabilities, every source with enough COVID-19 films at the target sensitivity.
@@ -60,13 +61,15 @@ export const calibrate: Command = {
     parts.operatingPoint = deriveOperatingPointBySource(pCovid, labels.map((l) => l === 0), cache.sources, sensitivity);
     let probe: ProbeReport | undefined;
     if (values.probe) {
-      probe = await runProbe(new Predictor(model, { inputSize: card.inputSize, channels: card.channels, ...parts }), inputs, {
+      const calibrated = new Predictor(model, { inputSize: card.inputSize, channels: card.channels, ...parts });
+      probe = await runProbe(calibrated, inputs, {
         labels,
         data: names.join(' + '),
         onProgress: (d, t) => {
           if (d === t || d % 128 === 0) ctx.progress(`probe ${d}/${t}`);
         },
       });
+      calibrated.dispose();
       parts.probe = probe;
     }
     writeConfidenceToCard(dir, parts);

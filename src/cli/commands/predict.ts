@@ -77,6 +77,7 @@ export const predict: Command = {
       }
       ctx.progress(`${i + 1}/${files.length} ${path.basename(file)}`);
     }
+    predictor.dispose();
     loaded.model.dispose();
     return {
       model: { id: loaded.card.id, dir: loaded.dir, name: loaded.card.name, temperature: predictor.temperature, calibrated: Boolean(predictor.confidence.calibration) },

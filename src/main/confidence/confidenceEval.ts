@@ -36,6 +36,19 @@ export async function evalConfidence(
   opts: { probe?: boolean; data?: string; onProgress?: (m: string) => void } = {},
 ): Promise<ConfidenceEval> {
   const predictor = new Predictor(model, card, { nSamples: 2 });
+  try {
+    return await evalWith(predictor, card, cache, opts);
+  } finally {
+    predictor.dispose();
+  }
+}
+
+async function evalWith(
+  predictor: Predictor,
+  card: { channels: 1 | 3 },
+  cache: ImageCache,
+  opts: { probe?: boolean; data?: string; onProgress?: (m: string) => void },
+): Promise<ConfidenceEval> {
   const px = cache.size * cache.size;
   const inputs = Array.from({ length: cache.count }, (_, i) => grayToInput(cache.pixels.subarray(i * px, (i + 1) * px), card.channels));
   const labels = Array.from(cache.labels);

@@ -25,22 +25,27 @@ export async function scoreCache(
   const logits = new Float32Array(cache.count * K);
   const raw = new Float32Array(cache.count * K);
   const calibrated = new Float32Array(cache.count * K);
-  for (let start = 0; start < cache.count; start += batchSize) {
-    const b = Math.min(batchSize, cache.count - start);
-    const inputs = Array.from({ length: b }, (_, i) =>
-      grayToInput(cache.pixels.subarray((start + i) * px, (start + i + 1) * px), card.channels),
-    );
-    const x = predictor.batch(inputs);
-    try {
-      const s = await predictor.scores(x);
-      logits.set(s.logits, start * K);
-      raw.set(s.raw, start * K);
-      calibrated.set(s.calibrated, start * K);
-    } finally {
-      x.dispose();
+  try {
+    for (let start = 0; start < cache.count; start += batchSize) {
+      const b = Math.min(batchSize, cache.count - start);
+      const inputs = Array.from({ length: b }, (_, i) =>
+        grayToInput(cache.pixels.subarray((start + i) * px, (start + i + 1) * px), card.channels),
+      );
+      const x = predictor.batch(inputs);
+      try {
+        const s = await predictor.scores(x);
+        logits.set(s.logits, start * K);
+        raw.set(s.raw, start * K);
+        calibrated.set(s.calibrated, start * K);
+      } finally {
+        x.dispose();
+      }
+      // Let the worker's port deliver a cancel between batches.
+      await new Promise((r) => setImmediate(r));
     }
-    // Let the worker's port deliver a cancel between batches.
-    await new Promise((r) => setImmediate(r));
+  } finally {
+    // The folded copy it runs on (foldBatchNorm.ts).
+    predictor.dispose();
   }
   return { logits, raw, calibrated };
 }

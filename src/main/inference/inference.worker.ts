@@ -25,7 +25,10 @@ const models = new ModelCache<Predictor>(
     const { model, card } = await loadModel(dir);
     return new Predictor(model, card);
   },
-  (predictor) => predictor.model.dispose(),
+  (predictor) => {
+    predictor.dispose();
+    predictor.model.dispose();
+  },
 );
 const predictorFor = (dir: string) => models.get(dir);
 
@@ -43,6 +46,9 @@ async function handle(m: InferenceRequest): Promise<void> {
       });
       cancelled.delete(m.id);
       post({ type: 'done', id: m.id, cancelled: r.cancelled });
+    } else if (m.type === 'backend') {
+      const b = await initBackend();
+      post({ type: 'backend', id: m.id, name: b.name, threads: b.threads });
     } else if (m.type === 'heatmap') {
       const predictor = await predictorFor(m.modelDir);
       const { heatmap, classIndex } = await predictor.heatmap(await predictor.input(await readRendering(dataDir, renderingHashOf(catalog, m.imageId))));

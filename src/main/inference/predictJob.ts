@@ -116,7 +116,13 @@ export class PredictionJobs implements LongLived {
   }
 
   private disposeInline(): void {
-    void this.inlinePredictor?.predictor.then((p) => p.model.dispose(), () => {});
+    void this.inlinePredictor?.predictor.then(
+      (p) => {
+        p.dispose();
+        p.model.dispose();
+      },
+      () => {},
+    );
     this.inlinePredictor = null;
   }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { probeWebGpu, type GpuAdapterInfo } from './webgpuAdapter';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { registerConvFilterGradByMatMul } from './webgpuKernels';
+import { setThreadedWasmBackend } from './wasmThreads';
 
 /** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -75,7 +76,10 @@ async function tryWebGpu(): Promise<void> {
 
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
-  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
+  // Opt-in: slower than one thread a worker on the loaded 2-core machine (wasmThreads.ts).
+  const threads = process.env.CXR_WASM_THREADS ? Number(process.env.CXR_WASM_THREADS) : 1;
+  if (threads > 1) await setThreadedWasmBackend(threads);
+  else if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend failed to initialise');
   // Stock wasm cannot train convolutions; these kernels make it (wasmKernels.ts).
   registerWasmTrainingKernels();
 }
@@ -139,12 +143,12 @@ async function capabilities(): Promise<{ threads: number; simd: boolean; threads
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threads = wasm.getThreadsCount();
-  // Forcing WASM_HAS_MULTITHREAD_SUPPORT in Node loads the threaded binary, whose web-style pthread
-  // workers never start ("WASM backend not initialized"): measured, so cores are used by running
-  // one single-threaded backend per worker_thread instead (bench/model.ts).
+  // tfjs disables wasm threads under Node; CXR_WASM_THREADS loads the threaded binary anyway
+  // (wasmThreads.ts), but by default cores are used by one single-threaded backend per
+  // worker_thread (the inference pool, the gradient peer).
   const threadsNote =
     tf.env().getBool('IS_NODE') && threads === 1
-      ? 'single-threaded: tfjs disables wasm threads under Node (tfjs issue 3830); use one worker_thread per core'
+      ? 'single-threaded: tfjs disables wasm threads under Node (tfjs issue 3830); one worker_thread per core instead (CXR_WASM_THREADS=n opts in to the threaded binary)'
       : undefined;
   return { threads, simd, ...(threadsNote ? { threadsNote } : {}) };
 }

@@ -4,6 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { maxPoolGrad } from './wasmMaxPoolGrad';
 import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
+import { makeOuterTile } from './wasmTile';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -220,6 +221,8 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   replace('FusedBatchNorm', (stock) => makeFusedBatchNorm(stock, kernel));
   replace('Sum', (stock) => makeChannelSum(stock, kernel));
   replace('Equal', makeChannelEqual);
+  // Inference's MC dropout repeats the pooled features once per sample (wasmTile.ts).
+  replace('Tile', makeOuterTile);
   done = { registered };
   return done;
 }

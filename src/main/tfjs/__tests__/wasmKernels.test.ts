@@ -160,3 +160,35 @@ describe('wasm per-channel Sum and Equal', () => {
     expect(ref.eqImage.filter((v) => v === 1).length).toBeGreaterThan(12);
   });
 });
+
+describe('wasm Tile along the outer axis', () => {
+  const cases: { name: string; shape: number[]; reps: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [
+    { name: "MC dropout's pooled features, 30 samples", shape: [16, 256], reps: [30, 1], dtype: 'float32' },
+    { name: 'a 4-D map, int32', shape: [2, 3, 4, 5], reps: [3, 1, 1, 1], dtype: 'int32' },
+    { name: 'bool, once', shape: [5, 2], reps: [1, 1], dtype: 'bool' },
+    // Not the outer axis only: the stock kernel's answer.
+    { name: 'inner axes (stock path)', shape: [2, 3, 4], reps: [2, 3, 2], dtype: 'float32' },
+  ];
+  for (const c of cases) {
+    it(`matches cpu exactly (${c.name})`, async () => {
+      await tf.setBackend('wasm');
+      registerWasmTrainingKernels();
+      const run = () =>
+        tf.tidy(() => {
+          const u = tf.randomUniform(c.shape, -3, 3, 'float32', 5);
+          const x = c.dtype === 'bool' ? tf.greater(u, 0) : tf.cast(tf.mul(u, 7), c.dtype);
+          const y = tf.tile(x, c.reps);
+          return { shape: y.shape, data: Array.from(y.dataSync()) };
+        });
+      const ref = await (async () => {
+        await tf.setBackend('cpu');
+        return run();
+      })();
+      await tf.setBackend('wasm');
+      const got = run();
+      expect(got.shape).toEqual(ref.shape);
+      expect(got.data).toEqual(ref.data);
+      expect(new Set(ref.data).size).toBeGreaterThan(1);
+    });
+  }
+});
