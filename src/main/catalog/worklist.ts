@@ -332,10 +332,15 @@ export function* iterateWorklist(db: Catalog, filters: WorklistFilters, sort: Wo
   const where = whereFor(filters, operatingThreshold(db).value, searchFor(filters.text), 'index');
   const stmt = db.prepare(`${ROW_SELECT} ${where.sql} ${orderFor(sort)}`);
   const rows = withSearchErrors(() => stmt.iterate(where.params) as IterableIterator<RawRow>);
-  for (;;) {
-    const next = withSearchErrors(() => rows.next());
-    if (next.done) return;
-    yield toRow(next.value);
+  try {
+    for (;;) {
+      const next = withSearchErrors(() => rows.next());
+      if (next.done) return;
+      yield toRow(next.value);
+    }
+  } finally {
+    // A caller that stops early (a cancelled export) must end the statement, or the connection stays busy.
+    rows.return?.();
   }
 }
 
