@@ -238,14 +238,15 @@ function queryWorklistUnchecked(
     const where = whereFor(req.filters, threshold, search, broad ? 'rowCheck' : 'index');
     return db.prepare(`SELECT count(*) FROM worklist_entries w ${where.sql}`).pluck().get(where.params) as number;
   });
-  const ids = pageIds(db, req, { threshold, search, broad, total });
+  const rows = broad ? cache.get('rows', () => db.prepare('SELECT count(*) FROM worklist_entries').pluck().get() as number) : 0;
+  const ids = pageIds(db, req, { threshold, search, broad, total, rows });
   const byId = new Map<number, RawRow>();
   if (ids.length) {
     const raw = db.prepare(`${ROW_SELECT} WHERE w.image_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as RawRow[];
     for (const r of raw) byId.set(r.image_id, r);
   }
-  const rows = ids.map((id) => byId.get(id)).filter((r): r is RawRow => r !== undefined);
-  return { rows: rows.map(toRow), total, offset: req.offset, threshold, queryMs: performance.now() - t0 };
+  const found = ids.map((id) => byId.get(id)).filter((r): r is RawRow => r !== undefined);
+  return { rows: found.map(toRow), total, offset: req.offset, threshold, queryMs: performance.now() - t0 };
 }
 
 /** Whether a trigram phrase matches at least NARROW_MATCHES rows (the FTS scan stops there). */
@@ -263,13 +264,12 @@ function isBroad(db: Catalog, match: string): boolean {
 function pageIds(
   db: Catalog,
   req: { filters: WorklistFilters; sort: WorklistSort; offset: number; limit: number },
-  q: { threshold: number; search: Search; broad: boolean; total: number },
+  q: { threshold: number; search: Search; broad: boolean; total: number; rows: number },
 ): number[] {
   if (req.offset >= q.total) return [];
   const limit = Math.min(req.limit, q.total - req.offset);
   // Rows a walk visits to reach the page, assuming matches spread evenly over the walk.
-  const rows = q.broad ? (db.prepare('SELECT count(*) FROM worklist_entries').pluck().get() as number) : 0;
-  const perMatch = q.total > 0 ? rows / q.total : Infinity;
+  const perMatch = q.rows / q.total;
   const fromFront = (req.offset + limit) * perMatch;
   const fromBack = (q.total - req.offset) * perMatch;
   const mode: SearchMode = q.broad && Math.min(fromFront, fromBack) <= MAX_WALK ? 'rowCheck' : 'index';
