@@ -9,7 +9,7 @@ import { systemRequests, type SystemInfo } from './system';
 import { worklistRequests, type WorklistCounts, type WorklistPage } from './worklist';
 import { imageRequests, type ImageDetail, type ImagePixels, type PredictionDetail } from './image';
 import { reviewRequests, type ReviewRecord } from './review';
-import { exportRequests, type CsvExport } from './export';
+import { exportRequests, type CsvExport, type CsvExportProgress } from './export';
 import { settingsRequests, type AppSettings } from './settings';
 import { trainingRequests, type DatasetSummary, type TrainingDone, type TrainingProgress, type TrainingRunRecord, type TrainingStatus } from './training';
 import { modelsRequests, type ActivationResult, type ModelDetail, type ModelVersion, type RepredictProgress } from './models';
@@ -48,6 +48,7 @@ export const operations = {
   },
   export: {
     csv: op<CsvExport>()(exportRequests.csv),
+    cancel: op<{ cancelled: boolean }>()(exportRequests.cancel),
   },
   settings: {
     get: op<AppSettings>()(settingsRequests.get),
@@ -114,6 +115,8 @@ export interface EventMap {
   /** Catalog prediction progress. */
   'predict.progress': PredictProgress;
   'import.progress': ImportProgress;
+  /** A CSV export's rows written so far. */
+  'export.progress': CsvExportProgress;
   'import.done': ImportSummary;
   'pacs.retrieveProgress': PacsRetrieveProgress;
   'pacs.retrieveDone': PacsRetrieveSummary;
@@ -121,7 +124,7 @@ export interface EventMap {
   'pacs.received': PacsReceiverStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'training.progress', 'training.done', 'models.repredictProgress', 'models.changed', 'predict.progress', 'import.progress', 'import.done', 'pacs.retrieveProgress', 'pacs.retrieveDone', 'pacs.received'];
+export const EVENT_NAMES: readonly EventName[] = ['system.log', 'review.changed', 'training.progress', 'training.done', 'models.repredictProgress', 'models.changed', 'predict.progress', 'import.progress', 'export.progress', 'import.done', 'pacs.retrieveProgress', 'pacs.retrieveDone', 'pacs.received'];
 
 type Ops = typeof operations;
 export type Group = keyof Ops;

@@ -82,43 +82,59 @@ describe('reviews', () => {
 });
 
 describe('CSV export', () => {
-  it('leaves patient names, IDs and file names out unless identifiers are asked for', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-review-export-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  /** Exports through the handler with a save dialog that picks a fresh file; returns the reply and the file's text. */
+  async function exportTo(req: unknown): Promise<{ res: CsvExport; csv: string }> {
+    const target = path.join(dir, `out-${n++}.csv`);
+    const h = createHandlers(Object.assign(Object.create(s) as typeof s, { chooseSaveFile: async () => target }));
+    const res = await ok<CsvExport>(h['export.csv'](req));
+    expect(res.path).toBe(target);
+    return { res, csv: fs.readFileSync(target, 'utf8') };
+  }
+
+  it('reports the rows in view and writes nothing when the save dialog is cancelled', async () => {
     const res = await ok<CsvExport>(handlers['export.csv']({}));
-    expect(res.path).toBeNull();
+    expect(res).toEqual({ path: null, rowCount: 40, includeIdentifiers: false, cancelled: false });
+    expect(res).not.toHaveProperty('csv');
+  });
+
+  it('leaves patient names, IDs and file names out unless identifiers are asked for', async () => {
+    const { res, csv } = await exportTo({});
     expect(res.rowCount).toBe(40);
-    expect(res.csv).not.toMatch(/Doe\^Jane|PID-/);
-    const header = res.csv.split('\r\n')[0]!.split(',');
+    expect(csv).not.toMatch(/Doe\^Jane|PID-/);
+    const header = csv.split('\r\n')[0]!.split(',');
     expect(header).toEqual(expect.arrayContaining(['p_covid19', 'p_covid19_lo', 'p_covid19_hi', 'conformal_set', 'review_label', 'reviewer']));
     expect(header).not.toContain('patient_name');
-    const withIds = await ok<CsvExport>(handlers['export.csv']({ includeIdentifiers: true }));
+    const withIds = await exportTo({ includeIdentifiers: true });
     expect(withIds.csv).toContain('Doe^Jane');
     expect(withIds.csv.split('\r\n')[0]).toMatch(/^patient_id,patient_name,/);
   });
 
   it('exports the filtered view in the table order, with the review in the row', async () => {
     const view = await ok<{ rows: { imageId: number }[]; total: number }>(handlers['worklist.query']({ filters: { flagged: true }, limit: 500 }));
-    const res = await ok<CsvExport>(handlers['export.csv']({ filters: { flagged: true } }));
-    const lines = res.csv.trim().split('\r\n');
+    const { res, csv } = await exportTo({ filters: { flagged: true } });
+    const lines = csv.trim().split('\r\n');
     expect(lines).toHaveLength(view.total + 1);
+    expect(res.rowCount).toBe(view.total);
     const col = lines[0]!.split(',').indexOf('image_id');
     expect(lines.slice(1).map((l) => Number(l.split(',')[col]))).toEqual(view.rows.map((r) => r.imageId));
   });
 
   it('writes the file main was given by the save dialog, and never a formula cell', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-export-'));
-    const target = path.join(dir, 'out.csv');
-    const s2 = createServices({ dataDir: dir, catalogPath: s.catalogPath, chooseSaveFile: async () => target });
+    const target = path.join(dir, 'formula.csv');
+    const s2 = createServices({ dataDir: path.join(dir, 'data'), catalogPath: s.catalogPath, chooseSaveFile: async () => target });
     try {
       s2.catalog.prepare(`UPDATE patients SET name = '=HYPERLINK("x")' WHERE id = 1`).run();
       const res = await ok<CsvExport>(createHandlers(s2)['export.csv']({ includeIdentifiers: true }));
       expect(res.path).toBe(target);
       const written = fs.readFileSync(target, 'utf8');
-      expect(written).toBe(res.csv);
+      expect(written.trim().split('\r\n')).toHaveLength(res.rowCount + 1);
       expect(written).toContain(`"'=HYPERLINK(""x"")"`);
       expect(s2.catalog.prepare(`SELECT count(*) FROM audit_log WHERE action = 'export.csv'`).pluck().get()).toBeGreaterThan(0);
     } finally {
       await s2.close();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

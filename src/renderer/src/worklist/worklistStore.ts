@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
-import type { CsvExport } from '@shared/export';
+import type { CsvExport, CsvExportProgress } from '@shared/export';
 import { DEFAULT_SORT, type WorklistCounts, type WorklistFilters, type WorklistRow, type WorklistSort } from '@shared/worklist';
 
 /** Rows are fetched in pages of this size; the table asks only for the pages it shows. */
@@ -104,10 +104,20 @@ export const useWorklistStore = defineStore('worklist', () => {
     return window.cxr.export.csv({ filters: filters.value, sort: sort.value, includeIdentifiers });
   }
 
+  /** Stops the export in progress; main leaves the chosen file as it was. */
+  async function cancelExport(): Promise<boolean> {
+    return (await window.cxr.export.cancel()).cancelled;
+  }
+
+  /** Rows written by the export in progress, as main streams it to the file. */
+  function onExportProgress(listener: (p: CsvExportProgress) => void): () => void {
+    return window.cxr.on('export.progress', listener);
+  }
+
   /** Keeps the header counts current while the app runs: a review changes them from any view. */
   function listen(): () => void {
     return window.cxr.on('review.changed', () => void refreshCounts());
   }
 
-  return { setText, filters, sort, total, threshold, lastQueryMs, counts, error, pages, loaded, ensureRange, rowAt, refresh, refreshCounts, exportCsv, listen };
+  return { setText, filters, sort, total, threshold, lastQueryMs, counts, error, pages, loaded, ensureRange, rowAt, refresh, refreshCounts, exportCsv, cancelExport, onExportProgress, listen };
 });
