@@ -59,6 +59,37 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Record<strin
 }
 
 /**
+ * dW as (patches)ᵀ · dy, where patches [N·Ho·Wo, kh·kw·ci] are x's receptive fields, gathered by the
+ * forward XNNPACK conv with a one-hot filter (exact: each output is one input times 1 plus zeros).
+ * For a layer with few inputs per window, such as the 5×5 stem on a gray image (25 values a window),
+ * gathering costs fewer multiply-adds than the gradient itself, and the product is one large GEMM;
+ * the transposed-conv route below runs that layer with a 64×64 dilated "filter", far off XNNPACK's
+ * fast path (bench/profileStep.ts figures in the commit adding this).
+ */
+function conv2DBackpropFilterByPatches(backend: BackendWasm, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo): Info {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, batchSize: n, outHeight: Ho, outWidth: Wo } = info;
+  const k = kh * kw * ci;
+  const oneHot = backend.makeOutput([kh, kw, ci, k], 'float32');
+  const w = (backend as unknown as { typedArrayFromHeap(t: Info): Float32Array }).typedArrayFromHeap(oneHot);
+  w.fill(0);
+  // Filter element (i, j, c) → output channel (i·kw + j)·ci + c: the flattening of dW's first three axes.
+  for (let p = 0; p < k; p++) w[p * k + p] = 1;
+  const { top, left, bottom, right } = info.padInfo;
+  const patches = kernel('Conv2D')({
+    inputs: { x, filter: oneHot },
+    backend,
+    attrs: { strides: [info.strideHeight, info.strideWidth], dilations: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined },
+  });
+  const reshape = (t: Info, shape: number[]): Info => kernel('Reshape')({ inputs: { x: t }, backend, attrs: { shape } });
+  const a = reshape(patches, [1, n * Ho * Wo, k]);
+  const b = reshape(dy, [1, n * Ho * Wo, co]);
+  const prod = kernel('BatchMatMul')({ inputs: { a, b }, backend, attrs: { transposeA: true, transposeB: false } }); // [1, k, co]
+  const dw = reshape(prod, [kh, kw, ci, co]);
+  for (const t of [oneHot, patches, a, b, prod]) backend.disposeData(t.dataId);
+  return dw;
+}
+
+/**
  * dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co]: a forward conv
  * whose "batch" is ci, whose "channels" are n, and whose filter is dy (dilated by the stride).
  */
@@ -70,6 +101,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): In
     throw new WasmKernelError('Conv2DBackpropFilter with dilation > 1 is not supported');
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
+  if (kh * kw * info.inChannels <= info.outChannels && process.env.CXR_WASM_FILTER_GRAD !== 'conv') return conv2DBackpropFilterByPatches(backend, x, dy, info);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Output must be kh × kw: H + pt + pb − ((Ho−1)·sh+1) + 1 = kh.

@@ -30,8 +30,7 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const x = backend.readSync(input.dataId) as Float32Array;
-  const g = backend.readSync(dy.dataId) as Float32Array;
+  // The output first: allocating may grow the wasm heap, which detaches views taken before.
   const out = backend.makeOutput(input.shape, 'float32');
   const dx = backend.typedArrayFromHeap(out);
   dx.fill(0);
@@ -39,6 +38,14 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (fh === strideHeight && fw === strideWidth && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth && process.env.CXR_WASM_POOL_GRAD !== 'loop') {
+    // Windows that tile the input without overlap or padding (every pool of our models): read the
+    // heap in place rather than through readSync's copies.
+    tiledPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), dx, info);
+    return out;
+  }
+  const x = backend.readSync(input.dataId) as Float32Array;
+  const g = backend.readSync(dy.dataId) as Float32Array;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * inHeight * inWidth * C;
     const gb = b * outHeight * outWidth * C;
@@ -65,4 +72,41 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
     }
   }
   return out;
+}
+
+/**
+ * The same rule for fh = stride, fw = stride windows lying inside the input, a channel row at a time
+ * (C contiguous values) instead of one channel's window at a time: 87 ms → see the note in the
+ * commit for cxrResNet's stem pool. Each input belongs to at most one window, so dx is assigned.
+ */
+function tiledPoolGrad(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight: fh, strideWidth: fw } = info;
+  const best = new Float32Array(C);
+  const at = new Int32Array(C);
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      for (let c = 0; c < outWidth; c++) {
+        const base = ((b * inHeight + r * fh) * inWidth + c * fw) * C;
+        for (let ch = 0; ch < C; ch++) {
+          best[ch] = x[base + ch]!;
+          at[ch] = base + ch;
+        }
+        // Row-major window order with a strict >: the first maximum wins, as on cpu.
+        for (let i = 0; i < fh; i++) {
+          for (let j = i === 0 ? 1 : 0; j < fw; j++) {
+            const k0 = base + (i * inWidth + j) * C;
+            for (let ch = 0; ch < C; ch++) {
+              const v = x[k0 + ch]!;
+              if (v > best[ch]!) {
+                best[ch] = v;
+                at[ch] = k0 + ch;
+              }
+            }
+          }
+        }
+        const o = ((b * outHeight + r) * outWidth + c) * C;
+        for (let ch = 0; ch < C; ch++) dx[at[ch]!] = g[o + ch]!;
+      }
+    }
+  }
 }
