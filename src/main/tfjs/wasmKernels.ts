@@ -146,6 +146,101 @@ function spreadByStride(backend: BackendWasm, dy: Info, sh: number, sw: number):
 }
 
 /**
+ * A strided 1×1 conv's dx: the 1×1 conv by Wᵀ at dy's resolution, then spread onto the input grid,
+ * rather than the 1×1 conv over the spread dy (sh·sw times the multiply-adds, all but one in sh·sw on
+ * zeros). pb, pr: rows / columns of the input past the spread (zeros), or cut where negative.
+ */
+function strided1x1InputGrad(backend: BackendWasm, dy: Info, filter: Info, sh: number, sw: number, pb: number, pr: number): Info {
+  const wt = transpose(backend, filter, [0, 1, 3, 2]);
+  const small = conv(backend, dy, wt, [[0, 0], [0, 0]], [1, 1]); // [N, Ho, Wo, ci]
+  const spread = spreadByStride(backend, small, sh, sw);
+  const disposables = [wt, small];
+  let dx = spread;
+  const [n, ho, wo, c] = spread.shape as [number, number, number, number];
+  if (pb < 0 || pr < 0) {
+    disposables.push(dx);
+    dx = kernel('Slice')({ inputs: { x: dx }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, ho + Math.min(pb, 0), wo + Math.min(pr, 0), c] } });
+  }
+  if (pb > 0 || pr > 0) {
+    disposables.push(dx);
+    dx = kernel('PadV2')({ inputs: { x: dx }, backend, attrs: { paddings: [[0, 0], [0, Math.max(pb, 0)], [0, Math.max(pr, 0)], [0, 0]], constantValue: 0 } });
+  }
+  for (const d of disposables) backend.disposeData(d.dataId);
+  return dx;
+}
+
+/** Per axis of a strided conv's input: which dy offset and tap feed each phase (polyphaseInputGrad). */
+function phaseTaps(k: number, s: number, pad: number): { emin: number; emax: number } {
+  // Input i = s·m + a receives dy[o]·W[t] where s·o + t − pad = i: o = m + e, e = (a + pad − t) / s.
+  let emin = Infinity;
+  let emax = -Infinity;
+  for (let a = 0; a < s; a++) {
+    for (let t = 0; t < k; t++) {
+      if ((a + pad - t) % s !== 0) continue;
+      const e = (a + pad - t) / s;
+      emin = Math.min(emin, e);
+      emax = Math.max(emax, e);
+    }
+  }
+  return { emin, emax };
+}
+
+/**
+ * A strided conv's dx as one stride-1 conv at dy's resolution with sh·sw·ci output channels, one
+ * group per phase of the input grid (which input rows / columns mod s), then depth-to-space: the
+ * spread-dy route multiplies s² times as many zeros (2.25× the multiply-adds for a 3×3 stride 2).
+ * The filter's taps, regrouped per phase, are the same products as the reference's, summed in
+ * another order. Returns undefined for layouts it does not cover (a dy row no input uses).
+ */
+function polyphaseInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.backend_util.Conv2DInfo): Info | undefined {
+  const { filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co } = info;
+  const rows = phaseTaps(kh, sh, info.padInfo.top);
+  const cols = phaseTaps(kw, sw, info.padInfo.left);
+  const Mh = Math.ceil(H / sh);
+  const Mw = Math.ceil(W / sw);
+  const pads = [-rows.emin, Mh - Ho + rows.emax, -cols.emin, Mw - Wo + cols.emax];
+  if (pads.some((p) => p < 0) || !Number.isFinite(rows.emin + cols.emin)) return undefined;
+  const U = rows.emax - rows.emin + 1;
+  const V = cols.emax - cols.emin + 1;
+  const groups = sh * sw * ci;
+  const heap = (t: Info): Float32Array => (backend as unknown as { typedArrayFromHeap(t: Info): Float32Array }).typedArrayFromHeap(t);
+  const f = backend.makeOutput([U, V, co, groups], 'float32');
+  const fv = heap(f);
+  const wv = heap(filter); // after makeOutput: allocation may move the heap
+  fv.fill(0);
+  for (let u = 0; u < U; u++) {
+    for (let a = 0; a < sh; a++) {
+      const th = a + info.padInfo.top - sh * (u + rows.emin);
+      if (th < 0 || th >= kh) continue;
+      for (let v = 0; v < V; v++) {
+        for (let b = 0; b < sw; b++) {
+          const tw = b + info.padInfo.left - sw * (v + cols.emin);
+          if (tw < 0 || tw >= kw) continue;
+          const g0 = (a * sw + b) * ci;
+          for (let c = 0; c < ci; c++) {
+            const src = ((th * kw + tw) * ci + c) * co;
+            for (let o = 0; o < co; o++) fv[((u * V + v) * co + o) * groups + g0 + c] = wv[src + o]!;
+          }
+        }
+      }
+    }
+  }
+  const phased = conv(backend, dy, f, [[pads[0]!, pads[1]!], [pads[2]!, pads[3]!]], [1, 1]); // [N, Mh, Mw, sh·sw·ci]
+  const n = dy.shape[0]!;
+  const reshape = (t: Info, shape: number[]): Info => kernel('Reshape')({ inputs: { x: t }, backend, attrs: { shape } });
+  const six = reshape(phased, [n, Mh, Mw, sh, sw, ci]);
+  const moved = transpose(backend, six, [0, 1, 3, 2, 4, 5]); // [N, Mh, sh, Mw, sw, ci]
+  let dx = reshape(moved, [n, Mh * sh, Mw * sw, ci]);
+  const disposables = [f, phased, six, moved];
+  if (Mh * sh > H || Mw * sw > W) {
+    disposables.push(dx);
+    dx = kernel('Slice')({ inputs: { x: dx }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, H, W, ci] } });
+  }
+  for (const d of disposables) backend.disposeData(d.dataId);
+  return dx;
+}
+
+/**
  * dx = conv(dy, W flipped in space with ci/co swapped), padded by k−1−p. A stride-s conv's dy is
  * first spread onto the input grid with zeros between (spreadByStride), which makes it a stride-1
  * conv as well: s² times the multiply-adds of the ideal, but on XNNPACK rather than the stock
@@ -165,6 +260,11 @@ function makeConv2DBackpropInput(stock: Kernel): Kernel {
     let pr = W + kw - 1 - pl - Wo * sw;
     // Rows past the last real dy row (cut when negative) must be zeros only: −pb ≤ sh − 1.
     if (pt < 0 || pl < 0 || pb < 1 - sh || pr < 1 - sw) return stock({ inputs, backend, attrs });
+    if (kh === 1 && kw === 1 && (sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') return strided1x1InputGrad(backend, dy, filter, sh, sw, pb, pr);
+    if ((sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') {
+      const dx = polyphaseInputGrad(backend, dy, filter, info);
+      if (dx) return dx;
+    }
     const disposables: Info[] = [];
     let spread = dy;
     if (sh > 1 || sw > 1) {
