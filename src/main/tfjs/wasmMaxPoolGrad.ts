@@ -76,11 +76,13 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
 
 /**
  * The same rule for fh = stride, fw = stride windows lying inside the input, a channel row at a time
- * (C contiguous values) instead of one channel's window at a time: 87 ms → see the note in the
- * commit for cxrResNet's stem pool. Each input belongs to at most one window, so dx is assigned.
+ * (C contiguous values) instead of one channel's window at a time, on the heap in place. cxrResNet's
+ * stem pool ([32, 64, 64, 32] → 32 px): 47.5 → 25.9 ms CPU, alternating in one process, under load.
+ * Each input belongs to at most one window, so dx is assigned, not summed.
  */
 function tiledPoolGrad(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight: fh, strideWidth: fw } = info;
+  if (fh === 2 && fw === 2) return tiled2x2(x, g, dx, info);
   const best = new Float32Array(C);
   const at = new Int32Array(C);
   for (let b = 0; b < batchSize; b++) {
@@ -106,6 +108,37 @@ function tiledPoolGrad(x: Float32Array, g: Float32Array, dx: Float32Array, info:
         }
         const o = ((b * outHeight + r) * outWidth + c) * C;
         for (let ch = 0; ch < C; ch++) dx[at[ch]!] = g[o + ch]!;
+      }
+    }
+  }
+}
+
+/** 2×2 windows, the four values compared in registers (row-major, strict >: the first maximum). */
+function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth } = info;
+  const row = inWidth * C;
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      for (let c = 0; c < outWidth; c++) {
+        const base = ((b * inHeight + 2 * r) * inWidth + 2 * c) * C;
+        for (let ch = 0; ch < C; ch++, o++) {
+          let k = base + ch;
+          let best = x[k]!;
+          const k1 = k + C;
+          const k2 = k + row;
+          const k3 = k2 + C;
+          if (x[k1]! > best) {
+            best = x[k1]!;
+            k = k1;
+          }
+          if (x[k2]! > best) {
+            best = x[k2]!;
+            k = k2;
+          }
+          if (x[k3]! > best) k = k3;
+          dx[k] = g[o]!;
+        }
       }
     }
   }
