@@ -10,6 +10,8 @@ import { makeOuterTile } from './wasmTile';
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
  * Conv2DBackpropInput (strided too) and transposed BatchMatMul on slow scalar paths (TFJS-WASM.md). Each one
  * is rewritten as the forward XNNPACK Conv2D / plain BatchMatMul over transposed operands.
+ * CXR_WASM_FILTER_GRAD=conv, CXR_WASM_INPUT_GRAD=spread (and CXR_WASM_POOL_GRAD=loop, wasmMaxPoolGrad.ts)
+ * select the earlier, slower routes, read per call: for before/after runs in one process (bench/trainAB.ts).
  */
 
 type Info = tf.TensorInfo;
@@ -64,7 +66,8 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Record<strin
  * For a layer with few inputs per window, such as the 5×5 stem on a gray image (25 values a window),
  * gathering costs fewer multiply-adds than the gradient itself, and the product is one large GEMM;
  * the transposed-conv route below runs that layer with a 64×64 dilated "filter", far off XNNPACK's
- * fast path (bench/profileStep.ts figures in the commit adding this).
+ * fast path. bench/kernelAB.ts, CPU ms, alternating, under load: the stem 56 → 38, a 1×1 stride-2
+ * projection (32 → 64 at 32 px) 32 → 4.4.
  */
 function conv2DBackpropFilterByPatches(backend: BackendWasm, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo): Info {
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, batchSize: n, outHeight: Ho, outWidth: Wo } = info;
@@ -191,6 +194,8 @@ function phaseTaps(k: number, s: number, pad: number): { emin: number; emax: num
  * spread-dy route multiplies s² times as many zeros (2.25× the multiply-adds for a 3×3 stride 2).
  * The filter's taps, regrouped per phase, are the same products as the reference's, summed in
  * another order. Returns undefined for layouts it does not cover (a dy row no input uses).
+ * bench/kernelAB.ts, CPU ms, alternating, under load: cxrResNet's three 3×3 stride-2 stage entries
+ * 51 → 25 (128 → 256 at 8 px), 38 → 18, 37 → 17.
  */
 function polyphaseInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.backend_util.Conv2DInfo): Info | undefined {
   const { filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co } = info;
@@ -241,8 +246,9 @@ function polyphaseInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: 
 }
 
 /**
- * W[kh−1−i, kw−1−j, co, ci] from W[i, j, ci, co] in one pass over the heap: the stock Reverse and
- * Transpose kernels it replaces took several times longer for the 3×3 filters (figures in the commit).
+ * W[kh−1−i, kw−1−j, co, ci] from W[i, j, ci, co] in one pass over the heap: the stock Reverse is a
+ * slow loop. bench/kernelAB.ts, CPU ms, alternating, under load: the 3×3 256→256 input gradient at
+ * 4 px 41 → 23, 128→128 at 8 px 23 → 18.
  */
 function flipSwapFilter(backend: BackendWasm, filter: Info): Info {
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
@@ -266,6 +272,8 @@ function flipSwapFilter(backend: BackendWasm, filter: Info): Info {
  * conv as well: s² times the multiply-adds of the ideal, but on XNNPACK rather than the stock
  * kernel's scalar loop. Measured in a cxrResNet training step on wasm (bench/profileStep.ts): the
  * six stride-2 input gradients took 558 ms with the stock kernel, 171 ms this way (under the same load).
+ * Strided convs now go to strided1x1InputGrad / polyphaseInputGrad first; this route remains for
+ * the layouts those do not cover, and as the "before" of bench/trainAB.ts (CXR_WASM_INPUT_GRAD=spread).
  */
 function makeConv2DBackpropInput(stock: Kernel): Kernel {
   return ({ inputs, backend, attrs }) => {
