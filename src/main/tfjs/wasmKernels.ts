@@ -10,6 +10,8 @@ import { makeOuterTile } from './wasmTile';
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
  * Conv2DBackpropInput (strided too) and transposed BatchMatMul on slow scalar paths (TFJS-WASM.md). Each one
  * is rewritten as the forward XNNPACK Conv2D / plain BatchMatMul over transposed operands.
+ * CXR_WASM_FILTER_GRAD=conv, CXR_WASM_INPUT_GRAD=spread (and CXR_WASM_POOL_GRAD=loop, wasmMaxPoolGrad.ts)
+ * select the earlier, slower routes, read per call: for before/after runs in one process (bench/trainAB.ts).
  */
 
 type Info = tf.TensorInfo;
@@ -59,6 +61,38 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: Record<strin
 }
 
 /**
+ * dW as (patches)ᵀ · dy, where patches [N·Ho·Wo, kh·kw·ci] are x's receptive fields, gathered by the
+ * forward XNNPACK conv with a one-hot filter (exact: each output is one input times 1 plus zeros).
+ * For a layer with few inputs per window, such as the 5×5 stem on a gray image (25 values a window),
+ * gathering costs fewer multiply-adds than the gradient itself, and the product is one large GEMM;
+ * the transposed-conv route below runs that layer with a 64×64 dilated "filter", far off XNNPACK's
+ * fast path. bench/kernelAB.ts, CPU ms, alternating, under load: the stem 56 → 38, a 1×1 stride-2
+ * projection (32 → 64 at 32 px) 32 → 4.4.
+ */
+function conv2DBackpropFilterByPatches(backend: BackendWasm, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo): Info {
+  const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, batchSize: n, outHeight: Ho, outWidth: Wo } = info;
+  const k = kh * kw * ci;
+  const oneHot = backend.makeOutput([kh, kw, ci, k], 'float32');
+  const w = (backend as unknown as { typedArrayFromHeap(t: Info): Float32Array }).typedArrayFromHeap(oneHot);
+  w.fill(0);
+  // Filter element (i, j, c) → output channel (i·kw + j)·ci + c: the flattening of dW's first three axes.
+  for (let p = 0; p < k; p++) w[p * k + p] = 1;
+  const { top, left, bottom, right } = info.padInfo;
+  const patches = kernel('Conv2D')({
+    inputs: { x, filter: oneHot },
+    backend,
+    attrs: { strides: [info.strideHeight, info.strideWidth], dilations: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: undefined },
+  });
+  const reshape = (t: Info, shape: number[]): Info => kernel('Reshape')({ inputs: { x: t }, backend, attrs: { shape } });
+  const a = reshape(patches, [1, n * Ho * Wo, k]);
+  const b = reshape(dy, [1, n * Ho * Wo, co]);
+  const prod = kernel('BatchMatMul')({ inputs: { a, b }, backend, attrs: { transposeA: true, transposeB: false } }); // [1, k, co]
+  const dw = reshape(prod, [kh, kw, ci, co]);
+  for (const t of [oneHot, patches, a, b, prod]) backend.disposeData(t.dataId);
+  return dw;
+}
+
+/**
  * dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co]: a forward conv
  * whose "batch" is ci, whose "channels" are n, and whose filter is dy (dilated by the stride).
  */
@@ -70,6 +104,7 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): In
     throw new WasmKernelError('Conv2DBackpropFilter with dilation > 1 is not supported');
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
+  if (kh * kw * info.inChannels <= info.outChannels && process.env.CXR_WASM_FILTER_GRAD !== 'conv') return conv2DBackpropFilterByPatches(backend, x, dy, info);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Output must be kh × kw: H + pt + pb − ((Ho−1)·sh+1) + 1 = kh.
@@ -114,11 +149,131 @@ function spreadByStride(backend: BackendWasm, dy: Info, sh: number, sw: number):
 }
 
 /**
+ * A strided 1×1 conv's dx: the 1×1 conv by Wᵀ at dy's resolution, then spread onto the input grid,
+ * rather than the 1×1 conv over the spread dy (sh·sw times the multiply-adds, all but one in sh·sw on
+ * zeros). pb, pr: rows / columns of the input past the spread (zeros), or cut where negative.
+ */
+function strided1x1InputGrad(backend: BackendWasm, dy: Info, filter: Info, sh: number, sw: number, pb: number, pr: number): Info {
+  const wt = transpose(backend, filter, [0, 1, 3, 2]);
+  const small = conv(backend, dy, wt, [[0, 0], [0, 0]], [1, 1]); // [N, Ho, Wo, ci]
+  const spread = spreadByStride(backend, small, sh, sw);
+  const disposables = [wt, small];
+  let dx = spread;
+  const [n, ho, wo, c] = spread.shape as [number, number, number, number];
+  if (pb < 0 || pr < 0) {
+    disposables.push(dx);
+    dx = kernel('Slice')({ inputs: { x: dx }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, ho + Math.min(pb, 0), wo + Math.min(pr, 0), c] } });
+  }
+  if (pb > 0 || pr > 0) {
+    disposables.push(dx);
+    dx = kernel('PadV2')({ inputs: { x: dx }, backend, attrs: { paddings: [[0, 0], [0, Math.max(pb, 0)], [0, Math.max(pr, 0)], [0, 0]], constantValue: 0 } });
+  }
+  for (const d of disposables) backend.disposeData(d.dataId);
+  return dx;
+}
+
+/** Per axis of a strided conv's input: which dy offset and tap feed each phase (polyphaseInputGrad). */
+function phaseTaps(k: number, s: number, pad: number): { emin: number; emax: number } {
+  // Input i = s·m + a receives dy[o]·W[t] where s·o + t − pad = i: o = m + e, e = (a + pad − t) / s.
+  let emin = Infinity;
+  let emax = -Infinity;
+  for (let a = 0; a < s; a++) {
+    for (let t = 0; t < k; t++) {
+      if ((a + pad - t) % s !== 0) continue;
+      const e = (a + pad - t) / s;
+      emin = Math.min(emin, e);
+      emax = Math.max(emax, e);
+    }
+  }
+  return { emin, emax };
+}
+
+/**
+ * A strided conv's dx as one stride-1 conv at dy's resolution with sh·sw·ci output channels, one
+ * group per phase of the input grid (which input rows / columns mod s), then depth-to-space: the
+ * spread-dy route multiplies s² times as many zeros (2.25× the multiply-adds for a 3×3 stride 2).
+ * The filter's taps, regrouped per phase, are the same products as the reference's, summed in
+ * another order. Returns undefined for layouts it does not cover (a dy row no input uses).
+ * bench/kernelAB.ts, CPU ms, alternating, under load: cxrResNet's three 3×3 stride-2 stage entries
+ * 51 → 25 (128 → 256 at 8 px), 38 → 18, 37 → 17.
+ */
+function polyphaseInputGrad(backend: BackendWasm, dy: Info, filter: Info, info: tf.backend_util.Conv2DInfo): Info | undefined {
+  const { filterHeight: kh, filterWidth: kw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo, strideHeight: sh, strideWidth: sw, inChannels: ci, outChannels: co } = info;
+  const rows = phaseTaps(kh, sh, info.padInfo.top);
+  const cols = phaseTaps(kw, sw, info.padInfo.left);
+  const Mh = Math.ceil(H / sh);
+  const Mw = Math.ceil(W / sw);
+  const pads = [-rows.emin, Mh - Ho + rows.emax, -cols.emin, Mw - Wo + cols.emax];
+  if (pads.some((p) => p < 0) || !Number.isFinite(rows.emin + cols.emin)) return undefined;
+  const U = rows.emax - rows.emin + 1;
+  const V = cols.emax - cols.emin + 1;
+  const groups = sh * sw * ci;
+  const heap = (t: Info): Float32Array => (backend as unknown as { typedArrayFromHeap(t: Info): Float32Array }).typedArrayFromHeap(t);
+  const f = backend.makeOutput([U, V, co, groups], 'float32');
+  const fv = heap(f);
+  const wv = heap(filter); // after makeOutput: allocation may move the heap
+  fv.fill(0);
+  for (let u = 0; u < U; u++) {
+    for (let a = 0; a < sh; a++) {
+      const th = a + info.padInfo.top - sh * (u + rows.emin);
+      if (th < 0 || th >= kh) continue;
+      for (let v = 0; v < V; v++) {
+        for (let b = 0; b < sw; b++) {
+          const tw = b + info.padInfo.left - sw * (v + cols.emin);
+          if (tw < 0 || tw >= kw) continue;
+          const g0 = (a * sw + b) * ci;
+          for (let c = 0; c < ci; c++) {
+            const src = ((th * kw + tw) * ci + c) * co;
+            for (let o = 0; o < co; o++) fv[((u * V + v) * co + o) * groups + g0 + c] = wv[src + o]!;
+          }
+        }
+      }
+    }
+  }
+  const phased = conv(backend, dy, f, [[pads[0]!, pads[1]!], [pads[2]!, pads[3]!]], [1, 1]); // [N, Mh, Mw, sh·sw·ci]
+  const n = dy.shape[0]!;
+  const reshape = (t: Info, shape: number[]): Info => kernel('Reshape')({ inputs: { x: t }, backend, attrs: { shape } });
+  const six = reshape(phased, [n, Mh, Mw, sh, sw, ci]);
+  const moved = transpose(backend, six, [0, 1, 3, 2, 4, 5]); // [N, Mh, sh, Mw, sw, ci]
+  let dx = reshape(moved, [n, Mh * sh, Mw * sw, ci]);
+  const disposables = [f, phased, six, moved];
+  if (Mh * sh > H || Mw * sw > W) {
+    disposables.push(dx);
+    dx = kernel('Slice')({ inputs: { x: dx }, backend, attrs: { begin: [0, 0, 0, 0], size: [n, H, W, ci] } });
+  }
+  for (const d of disposables) backend.disposeData(d.dataId);
+  return dx;
+}
+
+/**
+ * W[kh−1−i, kw−1−j, co, ci] from W[i, j, ci, co] in one pass over the heap: the stock Reverse is a
+ * slow loop. bench/kernelAB.ts, CPU ms, alternating, under load: the 3×3 256→256 input gradient at
+ * 4 px 41 → 23, 128→128 at 8 px 23 → 18.
+ */
+function flipSwapFilter(backend: BackendWasm, filter: Info): Info {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const out = backend.makeOutput([kh, kw, co, ci], 'float32');
+  const heap = (t: Info): Float32Array => (backend as unknown as { typedArrayFromHeap(t: Info): Float32Array }).typedArrayFromHeap(t);
+  const dst = heap(out);
+  const src = heap(filter); // after makeOutput: allocation may move the heap
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const s0 = (i * kw + j) * ci * co;
+      const d0 = ((kh - 1 - i) * kw + (kw - 1 - j)) * co * ci;
+      for (let c = 0; c < ci; c++) for (let o = 0; o < co; o++) dst[d0 + o * ci + c] = src[s0 + c * co + o]!;
+    }
+  }
+  return out;
+}
+
+/**
  * dx = conv(dy, W flipped in space with ci/co swapped), padded by k−1−p. A stride-s conv's dy is
  * first spread onto the input grid with zeros between (spreadByStride), which makes it a stride-1
  * conv as well: s² times the multiply-adds of the ideal, but on XNNPACK rather than the stock
  * kernel's scalar loop. Measured in a cxrResNet training step on wasm (bench/profileStep.ts): the
  * six stride-2 input gradients took 558 ms with the stock kernel, 171 ms this way (under the same load).
+ * Strided convs now go to strided1x1InputGrad / polyphaseInputGrad first; this route remains for
+ * the layouts those do not cover, and as the "before" of bench/trainAB.ts (CXR_WASM_INPUT_GRAD=spread).
  */
 function makeConv2DBackpropInput(stock: Kernel): Kernel {
   return ({ inputs, backend, attrs }) => {
@@ -133,6 +288,11 @@ function makeConv2DBackpropInput(stock: Kernel): Kernel {
     let pr = W + kw - 1 - pl - Wo * sw;
     // Rows past the last real dy row (cut when negative) must be zeros only: −pb ≤ sh − 1.
     if (pt < 0 || pl < 0 || pb < 1 - sh || pr < 1 - sw) return stock({ inputs, backend, attrs });
+    if (kh === 1 && kw === 1 && (sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') return strided1x1InputGrad(backend, dy, filter, sh, sw, pb, pr);
+    if ((sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') {
+      const dx = polyphaseInputGrad(backend, dy, filter, info);
+      if (dx) return dx;
+    }
     const disposables: Info[] = [];
     let spread = dy;
     if (sh > 1 || sw > 1) {
@@ -147,9 +307,13 @@ function makeConv2DBackpropInput(stock: Kernel): Kernel {
         pr = Math.max(pr, 0);
       }
     }
-    const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } });
-    const wt = transpose(backend, flipped, [0, 1, 3, 2]);
-    disposables.push(flipped, wt);
+    let wt: Info;
+    if (process.env.CXR_WASM_INPUT_GRAD === 'spread') {
+      const flipped = kernel('Reverse')({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } });
+      wt = transpose(backend, flipped, [0, 1, 3, 2]);
+      disposables.push(flipped);
+    } else wt = flipSwapFilter(backend, filter);
+    disposables.push(wt);
     const dx = conv(backend, spread, wt, [[pt, pb], [pl, pr]], [1, 1]);
     for (const d of disposables) backend.disposeData(d.dataId);
     return dx;

@@ -30,8 +30,7 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const x = backend.readSync(input.dataId) as Float32Array;
-  const g = backend.readSync(dy.dataId) as Float32Array;
+  // The output first: allocating may grow the wasm heap, which detaches views taken before.
   const out = backend.makeOutput(input.shape, 'float32');
   const dx = backend.typedArrayFromHeap(out);
   dx.fill(0);
@@ -39,6 +38,14 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  if (fh === strideHeight && fw === strideWidth && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth && process.env.CXR_WASM_POOL_GRAD !== 'loop') {
+    // Windows that tile the input without overlap or padding (every pool of our models): read the
+    // heap in place rather than through readSync's copies.
+    tiledPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), dx, info);
+    return out;
+  }
+  const x = backend.readSync(input.dataId) as Float32Array;
+  const g = backend.readSync(dy.dataId) as Float32Array;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * inHeight * inWidth * C;
     const gb = b * outHeight * outWidth * C;
@@ -65,4 +72,74 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
     }
   }
   return out;
+}
+
+/**
+ * The same rule for fh = stride, fw = stride windows lying inside the input, a channel row at a time
+ * (C contiguous values) instead of one channel's window at a time, on the heap in place. cxrResNet's
+ * stem pool ([32, 64, 64, 32] → 32 px): 47.5 → 25.9 ms CPU, alternating in one process, under load.
+ * Each input belongs to at most one window, so dx is assigned, not summed.
+ */
+function tiledPoolGrad(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight: fh, strideWidth: fw } = info;
+  if (fh === 2 && fw === 2) return tiled2x2(x, g, dx, info);
+  const best = new Float32Array(C);
+  const at = new Int32Array(C);
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      for (let c = 0; c < outWidth; c++) {
+        const base = ((b * inHeight + r * fh) * inWidth + c * fw) * C;
+        for (let ch = 0; ch < C; ch++) {
+          best[ch] = x[base + ch]!;
+          at[ch] = base + ch;
+        }
+        // Row-major window order with a strict >: the first maximum wins, as on cpu.
+        for (let i = 0; i < fh; i++) {
+          for (let j = i === 0 ? 1 : 0; j < fw; j++) {
+            const k0 = base + (i * inWidth + j) * C;
+            for (let ch = 0; ch < C; ch++) {
+              const v = x[k0 + ch]!;
+              if (v > best[ch]!) {
+                best[ch] = v;
+                at[ch] = k0 + ch;
+              }
+            }
+          }
+        }
+        const o = ((b * outHeight + r) * outWidth + c) * C;
+        for (let ch = 0; ch < C; ch++) dx[at[ch]!] = g[o + ch]!;
+      }
+    }
+  }
+}
+
+/** 2×2 windows, the four values compared in registers (row-major, strict >: the first maximum). */
+function tiled2x2(x: Float32Array, g: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth } = info;
+  const row = inWidth * C;
+  let o = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let r = 0; r < outHeight; r++) {
+      for (let c = 0; c < outWidth; c++) {
+        const base = ((b * inHeight + 2 * r) * inWidth + 2 * c) * C;
+        for (let ch = 0; ch < C; ch++, o++) {
+          let k = base + ch;
+          let best = x[k]!;
+          const k1 = k + C;
+          const k2 = k + row;
+          const k3 = k2 + C;
+          if (x[k1]! > best) {
+            best = x[k1]!;
+            k = k1;
+          }
+          if (x[k2]! > best) {
+            best = x[k2]!;
+            k = k2;
+          }
+          if (x[k3]! > best) k = k3;
+          dx[k] = g[o]!;
+        }
+      }
+    }
+  }
 }

@@ -39,6 +39,9 @@ describe('wasm training kernels', () => {
     { name: '5×5 same, stride 2, even size', x: [2, 16, 16, 1], w: [5, 5, 1, 4], strides: 2, pad: 'same' },
     { name: '3×3 same, stride 2, even size', x: [2, 8, 8, 3], w: [3, 3, 3, 5], strides: 2, pad: 'same' },
     { name: '1×1, stride 2', x: [2, 8, 8, 4], w: [1, 1, 4, 6], strides: 2, pad: 'valid' },
+    // Few inputs per window (kh·kw·ci ≤ co): the filter gradient from gathered patches, the stem's route.
+    { name: 'stem 5×5 same, stride 2, one channel to 32', x: [2, 16, 16, 1], w: [5, 5, 1, 32], strides: 2, pad: 'same' },
+    { name: '3×3 valid, stride 2, odd size, patches', x: [2, 9, 9, 1], w: [3, 3, 1, 9], strides: 2, pad: 'valid' },
     // Input rows past the last window: the spread dy's trailing zeros are cut.
     { name: '1×1 valid, stride 3, rows left over', x: [2, 10, 11, 2], w: [1, 1, 2, 3], strides: 3, pad: 'valid' },
   ];

@@ -25,6 +25,11 @@ describe('MaxPoolGrad on wasm', () => {
       [[3, 9, 7, 5], 3, 2, 'same', false],
       [[2, 8, 8, 6], 2, 2, 'valid', true],
       [[2, 9, 9, 3], 3, 2, 'same', true],
+      // Windows tiling the input (pool = stride, no padding): the in-place paths, 2×2 and general,
+      // with a row and column left over.
+      [[2, 9, 11, 5], 2, 2, 'valid', true],
+      [[2, 10, 9, 4], 3, 3, 'valid', true],
+      [[2, 8, 8, 3], 2, 2, 'same', false],
     ] as const) {
       const got = await poolGrad(report.tfjsName, [...shape], size, stride, pad, ties);
       const want = await poolGrad('cpu', [...shape], size, stride, pad, ties);
