@@ -46,7 +46,7 @@ export const train: Command = {
   usage:
     'cxr train --data <dir|manifest.csv>... [--val <dir|manifest.csv>...] [--split train] [--arch cxrResNet|zhongSlim|zhong2020] ' +
     '[--recipe chest|paper] [--epochs N] [--epoch-size N] [--out <dir>] [--seed N] [--class-weights inverse|paper|none] [--contrast lo,hi] [--max-images N] ' +
-    '[--resume] [--force] [--init-from <model dir>] [--lr <peak>] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
+    '[--resume] [--force] [--init-from <model dir>] [--lr <peak>] [--augment borderMask=P,letterbox=P,text=P] [--select worst-source|macro-f1|last] [--activate] [--deadline <ISO time>] [--workers auto|1|2] [--json]\n' +
     '       cxr train --from-catalog [--db <file>] [--arch …] [--scratch] [--epochs N] [--batch-size N] [--seed N] ' +
     '[--sensitivity 0.95] [--folder <labelled dir>…] [--activate] [--json]',
   options: {
@@ -70,6 +70,8 @@ export const train: Command = {
     deadline: { type: 'string' },
     'init-from': { type: 'string' },
     lr: { type: 'string' },
+    augment: { type: 'string' },
+    select: { type: 'string' },
     workers: { type: 'string' },
     ...fromCatalogOptions,
   },
@@ -99,6 +101,11 @@ export const train: Command = {
       batchSize: intOption(values, 'batch-size', 32),
       classWeights: cw,
     };
+    if (values.select !== undefined) {
+      if (values.select !== 'worst-source' && values.select !== 'macro-f1' && values.select !== 'last')
+        throw new UsageError('--select must be worst-source, macro-f1 or last');
+      overrides.selectBy = values.select;
+    }
     const maxImages = intOption(values, 'max-images', 0);
     if (maxImages > 0) overrides.maxTrainImages = maxImages;
     if (base.sampling?.kind === 'balanced')
@@ -117,6 +124,7 @@ export const train: Command = {
       if (!(lo! > 0 && hi! >= lo!)) throw new UsageError('--contrast must be lo,hi with 0 < lo <= hi');
       recipe.augment.contrast = [lo!, hi!];
     }
+    if (typeof values.augment === 'string') recipe.augment = augmentOverrides(recipe.augment, values.augment);
     const services = ctx.services();
     const outDir = path.resolve(
       typeof values.out === 'string' ? values.out : path.join(services.dataDir, 'models', `${arch}-${Date.now()}`),
@@ -195,6 +203,24 @@ export const train: Command = {
     };
   },
 };
+
+/** The chest augmentation's probabilities a stage of the default's training sets (scripts/train-default.sh). */
+const AUGMENT_PROBABILITIES = ['borderMask', 'letterbox', 'text'] as const;
+
+/** `--augment borderMask=0.3,letterbox=0.15`: the chest recipe's frame and annotation probabilities, each in [0, 1]. */
+export function augmentOverrides(augment: TrainRecipe['augment'], spec: string): TrainRecipe['augment'] {
+  if (augment.kind !== 'chest') throw new UsageError('--augment applies to the chest recipe only');
+  const out = { ...augment };
+  for (const part of spec.split(',')) {
+    const [key, value] = part.split('=');
+    const p = Number(value);
+    if (!AUGMENT_PROBABILITIES.includes(key as (typeof AUGMENT_PROBABILITIES)[number]))
+      throw new UsageError(`--augment: ${key} is not one of ${AUGMENT_PROBABILITIES.join(', ')}`);
+    if (value === undefined || value.trim() === '' || !(p >= 0 && p <= 1)) throw new UsageError(`--augment: ${key} must be a probability in [0, 1], got ${String(value)}`);
+    out[key as (typeof AUGMENT_PROBABILITIES)[number]] = p;
+  }
+  return out;
+}
 
 /** The card's shortcut warnings, from what is known about the shared data sets. */
 function defaultRisks(sources: string[]): string[] {

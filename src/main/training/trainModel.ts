@@ -296,7 +296,7 @@ export async function trainModel(input: TrainInput, opts: TrainOptions, hooks: T
         ),
       };
       state.history.push(record);
-      const best = val.score > state.bestScore;
+      const best = recipe.selectBy === 'last' || val.score > state.bestScore;
       if (best) {
         Object.assign(state, { bestScore: val.score, bestEpoch: epoch, bestMetrics: val.all, bestBySource: val.bySource });
         await saveModelAtomically(model, partial);

@@ -20,7 +20,7 @@ export interface Validation {
  * recall of the classes that source has), so the epoch chosen is the one that fails no source worst.
  */
 export function selectionScore(all: EvalMetrics, bySource: Record<string, EvalMetrics>, by: TrainRecipe['selectBy']): number {
-  if (by !== 'worst-source') return all.macro.f1;
+  if (by === 'macro-f1' || by === undefined) return all.macro.f1;
   const sources = Object.values(bySource);
   return sources.length ? Math.min(...sources.map((m) => m.macro.recall)) : all.macro.recall;
 }
