@@ -51,6 +51,8 @@ export interface ImageDetail {
   reviews: ReviewRecord[];
   /** Every image of the same study, in order, for the thumbnail strip. */
   studyImageIds: number[];
+  /** The COVID-19 flag's threshold now (Settings, else the active model's card), as the worklist's "Flagged" uses it. */
+  flagThreshold: number;
 }
 
 export const imageRequests = {

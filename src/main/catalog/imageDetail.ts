@@ -5,6 +5,7 @@ import type { Catalog } from './openCatalog';
 import { imageRow, imageTags, studyImageIds } from './images';
 import { currentPrediction } from './predictions';
 import { reviewHistory } from './reviews';
+import { operatingThreshold } from './settings';
 import { worklistRow } from './worklist';
 
 export function imageDetail(db: Catalog, imageId: number): ImageDetail {
@@ -17,5 +18,6 @@ export function imageDetail(db: Catalog, imageId: number): ImageDetail {
     prediction: currentPrediction(db, imageId),
     reviews: reviewHistory(db, imageId),
     studyImageIds: studyImageIds(db, image.series_id),
+    flagThreshold: operatingThreshold(db).value,
   };
 }

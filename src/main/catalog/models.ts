@@ -37,6 +37,19 @@ export function activeModelRow(db: Catalog): ModelRow | undefined {
 }
 
 /**
+ * The model predictions are made with as the catalog knows it: the active one, else the shipped
+ * default registered last (activeModel.ts predicts with the shipped default, registered but not
+ * active, until a model is activated; after an app update the newer default is registered on its
+ * first prediction).
+ */
+export function predictingModelRow(db: Catalog): ModelRow | undefined {
+  return (
+    activeModelRow(db) ??
+    (db.prepare('SELECT * FROM models WHERE is_builtin = 1 ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as ModelRow | undefined)
+  );
+}
+
+/**
  * Adds a model under its card's id, or updates its folder and card (idempotent). A parent that is
  * not registered is stored as null, so the foreign key holds.
  */

@@ -1,6 +1,6 @@
 /** The `settings` table: key/value pairs the user sets, and the flag threshold they may override. */
 import { audit, type Catalog } from './openCatalog';
-import { activeModelRow, modelCard } from './models';
+import { modelCard, predictingModelRow } from './models';
 import type { AppSettings } from '../../shared/settings';
 
 export const REVIEWER_SETTING = 'reviewer_name';
@@ -22,13 +22,15 @@ function deleteSetting(db: Catalog, key: string): void {
 }
 
 /**
- * The threshold Settings holds, else the active model's card's `operatingPoint.threshold` (the one
- * field a card gives it in), else the default.
+ * The threshold Settings holds, else the card's `operatingPoint.threshold` (the one field a card
+ * gives it in) of the model predictions are made with, else the default. Before, a fresh catalog
+ * whose shipped default predicted without being activated flagged at the 0.5 default, not at its
+ * card's 0.275.
  */
 export function operatingThreshold(db: Catalog): { value: number; source: AppSettings['thresholdSource'] } {
   const set = Number(getSetting(db, THRESHOLD_SETTING));
   if (getSetting(db, THRESHOLD_SETTING) !== undefined && Number.isFinite(set)) return { value: set, source: 'settings' };
-  const row = activeModelRow(db);
+  const row = predictingModelRow(db);
   const fromCard = row ? modelCard(row).operatingPoint?.threshold : undefined;
   if (fromCard !== undefined) return { value: fromCard, source: 'model card' };
   return { value: DEFAULT_THRESHOLD, source: 'default' };

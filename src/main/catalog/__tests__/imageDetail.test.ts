@@ -47,6 +47,9 @@ describe('image.detail', () => {
       expect(band.hi).toBeGreaterThanOrEqual(p.probabilities[label as keyof typeof p.probabilities]);
     }
     expect(p.conformalSet.length).toBeGreaterThan(0);
+    // The flag's threshold is the shipped card's operating point, not the 0.5 fallback.
+    expect(d.flagThreshold).toBe(card.operatingPoint!.threshold);
+    expect(d.flagThreshold).not.toBe(0.5);
   });
 
   it('gives the worklist row, the tag browser rows, the reviews and the study strip', async () => {

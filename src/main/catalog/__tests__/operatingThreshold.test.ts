@@ -69,6 +69,17 @@ describe('the flag threshold', () => {
     await expect(call('worklist.counts')).rejects.toThrow(/model seed-model-1 in the catalog is invalid: operatingPoint\.threshold/);
   });
 
+  it('reads the shipped default that predicts while no model is active (a fresh catalog), not the 0.5 fallback', async () => {
+    setActiveCard({ operatingPoint: fixedOperatingPoint(0.3) });
+    s.catalog.prepare('UPDATE models SET is_active = 0').run();
+    try {
+      expect(value(s.catalog, 'SELECT count(*) FROM models WHERE is_active = 1')).toBe(0);
+      expect(await flagging()).toEqual({ threshold: 0.3, source: 'model card', flagged: atOrAbove(0.3) });
+    } finally {
+      s.catalog.prepare('UPDATE models SET is_active = 1 WHERE id = ?').run(SEED_MODEL.id);
+    }
+  });
+
   it('lets Settings override the card, and clearing the override goes back to it', async () => {
     setActiveCard({ operatingPoint: fixedOperatingPoint(0.3) });
     await call('settings.set', { operatingThreshold: 0.7 });
