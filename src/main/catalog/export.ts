@@ -120,7 +120,7 @@ export async function writeWorklistCsv(
   let lines: Generator<string> | null = null;
   try {
     db.exec('BEGIN');
-    const total = queryWorklist(db, { filters: opts.filters, sort: opts.sort, offset: 0, limit: 1 }).total;
+    const total = worklistRowCount(db, opts);
     out = await fs.promises.open(tmp, 'wx', 0o600);
     lines = csvLines(db, opts);
     let rowCount = -1; // the header is not a row

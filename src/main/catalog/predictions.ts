@@ -3,7 +3,7 @@ import type { Catalog } from './openCatalog';
 import { LABELS, type Label } from '../../shared/labels';
 import type { PredictionDetail } from '../../shared/image';
 import type { Band } from '../../shared/worklist';
-import { modelCard } from './models';
+import { modelCard, modelRow } from './models';
 import type { ImagePrediction } from '../inference/predictor';
 
 export function writePrediction(db: Catalog, modelId: string, imageId: number, p: ImagePrediction): void {
@@ -65,18 +65,26 @@ export function currentPrediction(db: Catalog, imageId: number): PredictionDetai
 }
 
 /**
- * currentPrediction for many images (an export): one prepared statement, and each model's card
- * read once rather than once per row, with the same result as currentPrediction.
+ * currentPrediction for many images (an export), with the same result: one prepared statement, and
+ * each model's card (tens of kB) parsed once, not copied and parsed for every row. An export reads
+ * in one transaction, so a model's card cannot change under it.
  */
 export function currentPredictionReader(db: Catalog): (imageId: number) => PredictionDetail | null {
-  const stmt = db.prepare(`${WITH_MODEL} WHERE pr.id = (SELECT prediction_id FROM worklist_entries WHERE image_id = ?)`);
+  const stmt = db.prepare(
+    `SELECT pr.*, m.name AS model_name, m.version AS model_version, NULL AS card_json FROM predictions pr LEFT JOIN models m ON m.id = pr.model_id
+     WHERE pr.id = (SELECT prediction_id FROM worklist_entries WHERE image_id = ?)`,
+  );
   const coverage = new Map<string, number | null>();
+  const coverageOf = (modelId: string): number | null => {
+    if (!coverage.has(modelId)) {
+      const m = modelRow(db, modelId);
+      coverage.set(modelId, m ? (modelCard(m).conformal?.coverage ?? null) : null);
+    }
+    return coverage.get(modelId)!;
+  };
   return (imageId) => {
     const row = stmt.get(imageId) as PredictionWithModel | undefined;
-    if (!row) return null;
-    const key = `${row.model_id}\0${row.card_json}`;
-    if (!coverage.has(key)) coverage.set(key, toPrediction(row).conformalCoverage);
-    return toPrediction({ ...row, card_json: null }, coverage.get(key)!);
+    return row ? toPrediction(row, coverageOf(row.model_id)) : null;
   };
 }
 
