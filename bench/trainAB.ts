@@ -5,7 +5,8 @@
  * (all threads: the peer's too). "Before" runs the routes the kernels had before
  * (CXR_WASM_FILTER_GRAD=conv, CXR_WASM_INPUT_GRAD=spread, CXR_WASM_POOL_GRAD=loop), read per call,
  * so one backend serves both; each peer worker copies the environment it was started with.
- * Run: npx tsx bench/trainAB.ts   (BENCH_ARCH=cxrResNet, BENCH_ROUNDS=4, BENCH_STEPS=2 per side and round)
+ * Run: npx tsx bench/trainAB.ts   (BENCH_ARCH=cxrResNet, BENCH_ROUNDS=4, BENCH_STEPS=2 per side and round,
+ * BENCH_BEFORE='{"CXR_WASM_SIMD":"0"}' for other "before" routes)
  * Prints one JSON object: median ms and CPU ms per step, img/s, per side and worker count.
  */
 import os from 'node:os';
@@ -21,7 +22,11 @@ const arch = (process.env.BENCH_ARCH ?? 'cxrResNet') as ArchitectureName;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 const steps = Number(process.env.BENCH_STEPS ?? 2);
 const BATCH = 32;
-const BEFORE = { CXR_WASM_FILTER_GRAD: 'conv', CXR_WASM_INPUT_GRAD: 'spread', CXR_WASM_POOL_GRAD: 'loop' };
+// BENCH_BEFORE (a JSON object of environment variables) replaces the default "before" routes, e.g.
+// '{"CXR_WASM_SIMD":"0"}' for the XNNPACK filter gradient against the SIMD kernel (simdModule.ts).
+const BEFORE: Record<string, string> = process.env.BENCH_BEFORE
+  ? (JSON.parse(process.env.BENCH_BEFORE) as Record<string, string>)
+  : { CXR_WASM_FILTER_GRAD: 'conv', CXR_WASM_INPUT_GRAD: 'spread', CXR_WASM_POOL_GRAD: 'loop' };
 type Side = 'before' | 'after';
 const setSide = (side: Side): void => {
   for (const [k, v] of Object.entries(BEFORE)) {

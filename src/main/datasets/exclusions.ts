@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findResource } from '../resourceFile';
 import { splitCsvLine } from './csvLine';
 
 /**
@@ -14,16 +14,8 @@ export interface Exclusion {
   reason: string;
 }
 
-const FILE = path.join('resources', 'training', 'exclusions.csv');
-
 /** The list beside the source tree, the electron-vite build or a packaged app's resources. */
-function exclusionsFile(): string | null {
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
-  const candidates = resourcesPath ? [path.join(resourcesPath, 'training', 'exclusions.csv')] : [];
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++, dir = path.dirname(dir)) candidates.push(path.join(dir, FILE));
-  return candidates.find((c) => fs.existsSync(c)) ?? null;
-}
+const exclusionsFile = (): string | null => findResource(path.join('training', 'exclusions.csv'));
 
 let cached: Map<string, Exclusion> | null = null;
 

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findResource, resourceCandidates } from '../resourceFile';
 import { CxrError } from '../../shared/errors';
 import type { Services } from '../services/services';
 import { readCard } from './card';
@@ -22,17 +22,10 @@ type WithCatalog = Pick<Services, 'catalog'>;
  */
 export function defaultModelDir(): string {
   if (process.env.CXR_DEFAULT_MODEL_DIR) return path.resolve(process.env.CXR_DEFAULT_MODEL_DIR);
-  const candidates: string[] = [];
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath) candidates.push(path.join(resourcesPath, 'models', 'default'));
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    candidates.push(path.join(dir, 'resources', 'models', 'default'));
-    dir = path.dirname(dir);
-  }
-  const found = candidates.find((c) => fs.existsSync(path.join(c, MODEL_JSON)));
-  if (!found) throw new ModelRegistryError(`no shipped default model (looked in ${candidates.join(', ')})`);
-  return found;
+  const rel = path.join('models', 'default', MODEL_JSON);
+  const found = findResource(rel);
+  if (!found) throw new ModelRegistryError(`no shipped default model (looked for ${resourceCandidates(rel).join(', ')})`);
+  return path.dirname(found);
 }
 
 /** Makes `id` the one active model (the unique partial index allows one). */

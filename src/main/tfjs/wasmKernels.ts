@@ -5,13 +5,16 @@ import { maxPoolGrad } from './wasmMaxPoolGrad';
 import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
+import { heapOffset, simdKernels } from './simdModule';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
  * Conv2DBackpropInput (strided too) and transposed BatchMatMul on slow scalar paths (TFJS-WASM.md). Each one
  * is rewritten as the forward XNNPACK Conv2D / plain BatchMatMul over transposed operands.
- * CXR_WASM_FILTER_GRAD=conv, CXR_WASM_INPUT_GRAD=spread (and CXR_WASM_POOL_GRAD=loop, wasmMaxPoolGrad.ts)
- * select the earlier, slower routes, read per call: for before/after runs in one process (bench/trainAB.ts).
+ * The filter gradient runs in our own SIMD kernel where it can (simdModule.ts, simd/convFilterGrad.c).
+ * CXR_WASM_FILTER_GRAD=conv or =patches, CXR_WASM_INPUT_GRAD=spread (and CXR_WASM_POOL_GRAD=loop,
+ * wasmMaxPoolGrad.ts) select the earlier, slower routes, read per call: for before/after runs in one
+ * process (bench/trainAB.ts).
  */
 
 type Info = tf.TensorInfo;
@@ -93,6 +96,27 @@ function conv2DBackpropFilterByPatches(backend: BackendWasm, x: Info, dy: Info, 
 }
 
 /**
+ * dW in one pass of our SIMD kernel over x and dy where they lie on the heap (simd/convFilterGrad.c):
+ * about 15 GMAC/s a core against 3–9 for the XNNPACK rewrites below. bench/kernelAB.ts, CPU ms,
+ * batch 32: the stem 55 → 11, a 3×3 32 → 32 at 32 px 55 → 21, 3×3 stride 2 32 → 64 33 → 11.
+ * Undefined where the kernel is off or unavailable (simdModule.ts) or has no block for the channel
+ * counts (ci % 4 or co % 8 ≠ 0 and co % 32 ≠ 0): the caller then takes an XNNPACK route.
+ */
+export function conv2DBackpropFilterSimd(backend: BackendWasm, x: Info, dy: Info, info: tf.backend_util.Conv2DInfo): Info | undefined {
+  const simd = simdKernels(backend);
+  if (!simd || x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  if (sh !== sw) return undefined;
+  const dw = backend.makeOutput([kh, kw, ci, co], 'float32');
+  // Offsets after makeOutput: an allocation may grow the heap, never move a tensor.
+  const status = simd.conv2d_filter_grad(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, dw), n, H, W, ci, Ho, Wo, co, kh, kw, sh, info.padInfo.top, info.padInfo.left);
+  if (status === 0) return dw;
+  backend.disposeData(dw.dataId);
+  return undefined;
+}
+
+/**
  * dW[kh,kw,ci,co] = Σ_{n,ho,wo} x[n, ho·s+kh−pt, wo·s+kw−pl, ci] · dy[n,ho,wo,co]: a forward conv
  * whose "batch" is ci, whose "channels" are n, and whose filter is dy (dilated by the stride).
  */
@@ -104,7 +128,12 @@ export function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): In
     throw new WasmKernelError('Conv2DBackpropFilter with dilation > 1 is not supported');
   }
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W, outHeight: Ho, outWidth: Wo } = info;
-  if (kh * kw * info.inChannels <= info.outChannels && process.env.CXR_WASM_FILTER_GRAD !== 'conv') return conv2DBackpropFilterByPatches(backend, x, dy, info);
+  const route = process.env.CXR_WASM_FILTER_GRAD;
+  if (route !== 'conv' && route !== 'patches') {
+    const dw = conv2DBackpropFilterSimd(backend, x, dy, info);
+    if (dw) return dw;
+  }
+  if (kh * kw * info.inChannels <= info.outChannels && route !== 'conv') return conv2DBackpropFilterByPatches(backend, x, dy, info);
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   // Output must be kh × kw: H + pt + pb − ((Ho−1)·sh+1) + 1 = kh.

@@ -1,0 +1,77 @@
+/**
+ * The project's own wasm SIMD kernels (src/main/tfjs/simd/*.c, built by scripts/build-wasm.sh into
+ * resources/wasm/cxr-simd.wasm), instantiated on the tfjs wasm backend's own memory so that they
+ * read and write tensors where tfjs keeps them: a pointer is a tensor's heap offset, nothing is
+ * copied. One instance per backend memory (each worker thread has its own backend).
+ * CXR_WASM_SIMD=0 turns them off, read per call (before/after runs in one process); a missing or
+ * unloadable binary turns them off with the reason in simdKernelStatus() (`cxr info`).
+ */
+import fs from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { findResource, resourceCandidates } from '../resourceFile';
+
+export const SIMD_WASM = 'wasm/cxr-simd.wasm';
+
+export interface SimdExports {
+  /** convFilterGrad.c: 0 when done, 1 when the channel counts have no kernel (dw untouched). */
+  conv2d_filter_grad(
+    x: number, dy: number, dw: number, n: number, h: number, w: number, c: number, ho: number, wo: number, o: number,
+    kh: number, kw: number, s: number, pt: number, pl: number,
+  ): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+let failure: string | undefined;
+const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
+
+function compile(): WebAssembly.Module | undefined {
+  if (compiled || failure) return compiled;
+  const file = findResource(SIMD_WASM);
+  if (!file) {
+    failure = `no ${SIMD_WASM} (looked in ${resourceCandidates(SIMD_WASM).join(', ')}; scripts/build-wasm.sh builds it)`;
+    return undefined;
+  }
+  try {
+    compiled = new WebAssembly.Module(fs.readFileSync(file));
+  } catch (err) {
+    failure = `${file}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return compiled;
+}
+
+/** The kernels bound to `backend`'s heap, or null (off, or unavailable: see simdKernelStatus). */
+export function simdKernels(backend: BackendWasm): SimdExports | null {
+  if (process.env.CXR_WASM_SIMD === '0') return null;
+  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
+  if (!memory) {
+    failure ??= 'the tfjs wasm backend does not expose its memory (asm.memory)';
+    return null;
+  }
+  const known = instances.get(memory);
+  if (known) return known;
+  const module = compile();
+  if (!module) return null;
+  try {
+    // A threaded tfjs binary (CXR_WASM_THREADS) has shared memory, which this module does not import.
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    instances.set(memory, exports);
+    return exports;
+  } catch (err) {
+    failure = `cannot bind ${SIMD_WASM} to the tfjs heap: ${err instanceof Error ? err.message : String(err)}`;
+    return null;
+  }
+}
+
+/** 'on', 'off (CXR_WASM_SIMD=0)', or why the kernels are unavailable. */
+export function simdKernelStatus(backend: BackendWasm): string {
+  if (process.env.CXR_WASM_SIMD === '0') return 'off (CXR_WASM_SIMD=0)';
+  return simdKernels(backend) ? 'on' : `unavailable: ${failure}`;
+}
+
+/** A tensor's byte offset on the wasm heap. */
+export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
+  const data = (backend as unknown as { dataIdMap: { get(id: object): { memoryOffset: number } | undefined } }).dataIdMap.get(t.dataId);
+  if (!data) throw new Error('tensor is not on this wasm backend');
+  return data.memoryOffset;
+}
