@@ -16,6 +16,7 @@
  * gradients within float rounding: __tests__/batchNormTraining.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { simdBatchNorm } from './wasmBatchNormTraining';
 
 /** Per-channel mean of an NHWC tensor, as a [C] tensor. */
 function channelMean(t: tf.Tensor4D): tf.Tensor1D {
@@ -41,6 +42,21 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
   let variance: tf.Tensor1D | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, g, b, save] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const simd = simdBatchNorm(xi);
+    if (simd) {
+      // The same passes in SIMD kernels on wasm (wasmBatchNormTraining.ts); x is saved instead of x − μ.
+      const r = simd.forward(xi, g, b, epsilon);
+      mean = tf.keep(r.mean);
+      variance = tf.keep(r.variance);
+      save([xi, r.mean, r.invStd, g]);
+      return {
+        value: r.y,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+          const [xs, ms, is, gs] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+          return simd.backward((Array.isArray(dy) ? dy[0]! : dy) as tf.Tensor4D, xs, ms, is, gs);
+        },
+      };
+    }
     const m = channelMean(xi);
     const d = tf.sub(xi, m) as tf.Tensor4D;
     const v = channelMean(tf.square(d) as tf.Tensor4D);

@@ -19,6 +19,17 @@ export interface SimdExports {
     x: number, dy: number, dw: number, n: number, h: number, w: number, c: number, ho: number, wo: number, o: number,
     kh: number, kw: number, s: number, pt: number, pl: number,
   ): number;
+  /** maxPoolGrad.c: 0 when done, 1 when C % 4 ≠ 0 or the windows do not fit (dx untouched). */
+  max_pool_grad_2x2(x: number, g: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number): number;
+  /** batchNormTraining.c, over m pixels of c channels: 0 when done, 1 when c % 4 ≠ 0. */
+  batch_norm_train_forward(
+    x: number, gamma: number, beta: number, y: number, mean: number, variance: number, invStd: number, acc: number, part: number,
+    m: number, c: number, eps: number,
+  ): number;
+  batch_norm_train_backward(
+    dy: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, acc: number, part: number,
+    m: number, c: number,
+  ): number;
 }
 
 let compiled: WebAssembly.Module | undefined;

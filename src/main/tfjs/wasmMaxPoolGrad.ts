@@ -7,6 +7,8 @@
  * Same rule as the cpu backend: each output's gradient goes to the first maximum of its window.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset, simdKernels } from './simdModule';
 
 interface WasmBackendLike {
   readSync(dataId: object): tf.backend_util.BackendValues;
@@ -32,13 +34,21 @@ export function maxPoolGrad({ inputs, backend, attrs }: MaxPoolGradArgs): tf.Ten
   );
   // The output first: allocating may grow the wasm heap, which detaches views taken before.
   const out = backend.makeOutput(input.shape, 'float32');
-  const dx = backend.typedArrayFromHeap(out);
-  dx.fill(0);
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
-  if (fh === strideHeight && fw === strideWidth && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth && process.env.CXR_WASM_POOL_GRAD !== 'loop') {
+  const tiled = fh === strideHeight && fw === strideWidth && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth && process.env.CXR_WASM_POOL_GRAD !== 'loop';
+  // 2×2 windows in our SIMD kernel (simd/maxPoolGrad.c), which writes every element of dx.
+  const simd = tiled && fh === 2 && fw === 2 && dy.dtype === 'float32' ? simdKernels(backend as unknown as BackendWasm) : null;
+  if (simd) {
+    const wasm = backend as unknown as BackendWasm;
+    const status = simd.max_pool_grad_2x2(heapOffset(wasm, input), heapOffset(wasm, dy), heapOffset(wasm, out), batchSize, inHeight, inWidth, C, outHeight, outWidth);
+    if (status === 0) return out;
+  }
+  const dx = backend.typedArrayFromHeap(out);
+  dx.fill(0);
+  if (tiled) {
     // Windows that tile the input without overlap or padding (every pool of our models): read the
     // heap in place rather than through readSync's copies.
     tiledPoolGrad(backend.typedArrayFromHeap(input), backend.typedArrayFromHeap(dy), dx, info);

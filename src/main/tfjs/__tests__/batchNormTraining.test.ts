@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { relErr } from '../../../../test/helpers/relErr';
 import { fastBatchNormalization } from '../batchNormTraining';
 import { registerWasmTrainingKernels } from '../wasmKernels';
+import { simdBatchNorm } from '../wasmBatchNormTraining';
 import { cxrResNet } from '../../models/architectures/cxrResNet';
 
 
@@ -52,15 +53,26 @@ describe('batch norm training as one op with its closed-form gradient', () => {
     await tf.setBackend('cpu');
   });
 
-  for (const backend of ['cpu', 'wasm']) {
-    it(`matches the stock layer's output, moving statistics and gradients within 1e-4 on ${backend}`, async () => {
+  // wasm takes the SIMD kernels (wasmBatchNormTraining.ts) unless CXR_WASM_SIMD=0 or C % 4 ≠ 0;
+  // 3×17×13 = 663 pixels span several of their 256-pixel chunks, the last one partial.
+  const cases: { backend: string; simd: boolean; shape: [number, number, number, number] }[] = [
+    { backend: 'cpu', simd: false, shape: [4, 6, 5, 8] },
+    { backend: 'wasm', simd: true, shape: [4, 6, 5, 8] },
+    { backend: 'wasm', simd: true, shape: [3, 17, 13, 12] },
+    { backend: 'wasm', simd: false, shape: [3, 17, 13, 12] },
+    { backend: 'wasm', simd: false, shape: [2, 5, 5, 6] },
+  ];
+  for (const { backend, simd, shape } of cases) {
+    it(`matches the stock layer's output, moving statistics and gradients within 1e-4 on ${backend}${simd ? ' (SIMD kernels)' : ''}, ${shape.join('×')}`, async () => {
       await tf.setBackend(backend);
-      const shape: [number, number, number, number] = [4, 6, 5, 8];
+      const c = shape[3];
+      if (!simd) process.env.CXR_WASM_SIMD = '0';
       // Off-centre, unequal channels, as conv outputs are.
-      const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), tf.linspace(0.5, 3, 8)), tf.linspace(-2, 4, 8))) as tf.Tensor4D;
+      const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal(shape, 0, 1, 'float32', 1), tf.linspace(0.5, 3, c)), tf.linspace(-2, 4, c))) as tf.Tensor4D;
+      expect(simdBatchNorm(x) !== null, 'the route taken').toBe(simd);
       const r = tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D;
-      const gamma = tf.randomUniform([8], 0.5, 1.5, 'float32', 3).dataSync() as Float32Array;
-      const beta = tf.randomNormal([8], 0, 1, 'float32', 4).dataSync() as Float32Array;
+      const gamma = tf.randomUniform([c], 0.5, 1.5, 'float32', 3).dataSync() as Float32Array;
+      const beta = tf.randomNormal([c], 0, 1, 'float32', 4).dataSync() as Float32Array;
       const args = { momentum: 0.9, epsilon: 1e-3 };
       const ref = await trainCall(tf.layers.batchNormalization(args), x, r, gamma, beta);
       const got = await trainCall(fastBatchNormalization(args), x, r, gamma, beta);
@@ -70,6 +82,7 @@ describe('batch norm training as one op with its closed-form gradient', () => {
       // The gradients are not trivially zero: a wrong formula could not pass by accident.
       expect(Math.max(...ref.dx.map(Math.abs))).toBeGreaterThan(0.1);
       tf.dispose([x, r]);
+      delete process.env.CXR_WASM_SIMD;
     });
   }
 

@@ -30,6 +30,11 @@ describe('MaxPoolGrad on wasm', () => {
       [[2, 9, 11, 5], 2, 2, 'valid', true],
       [[2, 10, 9, 4], 3, 3, 'valid', true],
       [[2, 8, 8, 3], 2, 2, 'same', false],
+      // 2×2 with channels in fours: the SIMD kernel (simd/maxPoolGrad.c), with ties, and with a row
+      // and column left over (which it zeroes).
+      [[2, 8, 8, 8], 2, 2, 'valid', true],
+      [[3, 9, 11, 12], 2, 2, 'valid', true],
+      [[2, 6, 6, 16], 2, 2, 'same', false],
     ] as const) {
       const got = await poolGrad(report.tfjsName, [...shape], size, stride, pad, ties);
       const want = await poolGrad('cpu', [...shape], size, stride, pad, ties);
