@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds resources/wasm/cxr-simd.wasm from src/main/tfjs/simd/*.c with Debian's clang and lld
-# (apt-get install clang lld). The binary is committed (a few kB), so the app and CI load it without a
-# compiler; src/main/tfjs/__tests__/simdModule.test.ts checks it is this source's build.
+# (apt-get install clang lld; `npm run build:wasm`). The binary is committed (a few kB), so the app and CI load it without a
+# compiler; src/main/tfjs/__tests__/simdFilterGrad.test.ts checks it is this source's build
+# (with the clang release named in the binary's producers section: Debian 12's clang 14.0.6).
 # Usage: scripts/build-wasm.sh [output file]   (default resources/wasm/cxr-simd.wasm)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,6 +3,8 @@ import { probeWebGpu, type GpuAdapterInfo } from './webgpuAdapter';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { registerConvFilterGradByMatMul } from './webgpuKernels';
 import { setThreadedWasmBackend } from './wasmThreads';
+import { simdKernelStatus } from './simdModule';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Backends in order of preference. `CXR_BACKEND` may name one to force it. */
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;
@@ -23,6 +25,8 @@ export interface BackendReport {
   /** Why `threads` is what it is (wasm in Node: tfjs turns threads off, issue 3830). */
   threadsNote?: string;
   simd: boolean;
+  /** On wasm: our own SIMD training kernels, 'on' or why not (simdModule.ts). */
+  simdKernels?: string;
   /** Why each better backend was not taken. */
   refusals: BackendRefusal[];
   /** The result of the probe op, so a caller can see it was computed. */
@@ -138,7 +142,7 @@ async function verify(): Promise<number> {
   return out;
 }
 
-async function capabilities(): Promise<{ threads: number; simd: boolean; threadsNote?: string }> {
+async function capabilities(): Promise<{ threads: number; simd: boolean; threadsNote?: string; simdKernels?: string }> {
   if (tf.getBackend() !== 'wasm') return { threads: 1, simd: false };
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -150,5 +154,6 @@ async function capabilities(): Promise<{ threads: number; simd: boolean; threads
     tf.env().getBool('IS_NODE') && threads === 1
       ? 'single-threaded: tfjs disables wasm threads under Node (tfjs issue 3830); one worker_thread per core instead (CXR_WASM_THREADS=n opts in to the threaded binary)'
       : undefined;
-  return { threads, simd, ...(threadsNote ? { threadsNote } : {}) };
+  const simdKernels = simdKernelStatus(tf.backend() as BackendWasm);
+  return { threads, simd, simdKernels, ...(threadsNote ? { threadsNote } : {}) };
 }

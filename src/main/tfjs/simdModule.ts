@@ -32,11 +32,22 @@ export interface SimdExports {
   ): number;
 }
 
-let compiled: WebAssembly.Module | undefined;
-let failure: string | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
+// The main process compiles against ES2022 + node types, which have no WebAssembly declarations
+// (they live in lib.dom); the few constructors used here, typed locally.
+type WasmModule = object;
+type WasmMemory = object;
+const WasmApi = (globalThis as unknown as {
+  WebAssembly: {
+    Module: new (bytes: Uint8Array) => WasmModule;
+    Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  };
+}).WebAssembly;
 
-function compile(): WebAssembly.Module | undefined {
+let compiled: WasmModule | undefined;
+let failure: string | undefined;
+const instances = new WeakMap<WasmMemory, SimdExports>();
+
+function compile(): WasmModule | undefined {
   if (compiled || failure) return compiled;
   const file = findResource(SIMD_WASM);
   if (!file) {
@@ -44,7 +55,7 @@ function compile(): WebAssembly.Module | undefined {
     return undefined;
   }
   try {
-    compiled = new WebAssembly.Module(fs.readFileSync(file));
+    compiled = new WasmApi.Module(fs.readFileSync(file));
   } catch (err) {
     failure = `${file}: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -54,7 +65,7 @@ function compile(): WebAssembly.Module | undefined {
 /** The kernels bound to `backend`'s heap, or null (off, or unavailable: see simdKernelStatus). */
 export function simdKernels(backend: BackendWasm): SimdExports | null {
   if (process.env.CXR_WASM_SIMD === '0') return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
+  const memory = (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
   if (!memory) {
     failure ??= 'the tfjs wasm backend does not expose its memory (asm.memory)';
     return null;
@@ -65,7 +76,7 @@ export function simdKernels(backend: BackendWasm): SimdExports | null {
   if (!module) return null;
   try {
     // A threaded tfjs binary (CXR_WASM_THREADS) has shared memory, which this module does not import.
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    const exports = new WasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
     instances.set(memory, exports);
     return exports;
   } catch (err) {
