@@ -100,13 +100,13 @@ describe('SIMD conv filter gradient (simd/convFilterGrad.c)', () => {
       return undefined;
     }
   })();
-  const clang = local !== undefined && local === builtWith;
-  if (!clang) {
+  const sameClang = local !== undefined && local === builtWith;
+  if (!sameClang) {
     console.log(
-      `simdFilterGrad.test: skipping the rebuild check: ${local ? `clang ${local} here, the binary was built with ${builtWith}` : 'no clang/wasm-ld here (apt-get install clang lld)'}`,
+      `simdFilterGrad.test: skipping the rebuild check: ${local ? `clang ${local} here, the binary was built with ${builtWith ?? 'a compiler it does not name'}` : 'no clang/wasm-ld here (apt-get install clang lld)'}`,
     );
   }
-  it.skipIf(!clang)('the committed wasm is what scripts/build-wasm.sh builds from src/main/tfjs/simd', () => {
+  it.skipIf(!sameClang)('the committed wasm is what scripts/build-wasm.sh builds from src/main/tfjs/simd', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-wasm-')), 'cxr-simd.wasm');
     const root = path.resolve(import.meta.dirname, '../../../..');
     execFileSync('bash', [path.join(root, 'scripts/build-wasm.sh'), out], { cwd: root, stdio: 'pipe' });
