@@ -1,10 +1,11 @@
 /**
- * One backward conv kernel on wasm by two routes, alternating in one process (the route is read from
+ * One conv kernel on wasm by two routes, alternating in one process (the route is read from
  * the environment per call), so both see the same background load: median wall and CPU ms of 5
  * calls each, and the largest difference between the two results relative to the largest value.
  * Run: CASES='[{"x":[32,8,8,128],"w":[3,3,128,256],"s":2,"env":"CXR_WASM_INPUT_GRAD","val":"spread"}]' npx tsx bench/kernelAB.ts
  * A case: input shape x, filter shape w, stride s ('same' padding); env = CXR_WASM_FILTER_GRAD times
- * Conv2DBackpropFilter, CXR_WASM_INPUT_GRAD Conv2DBackpropInput; val is the "before" value, newVal the
+ * Conv2DBackpropFilter, CXR_WASM_INPUT_GRAD Conv2DBackpropInput, CXR_WASM_WINOGRAD the forward Conv2D
+ * ("0": XNNPACK's, unset: Winograd's where it applies); val is the "before" value, newVal the
  * "after" one (unset when absent). Prints one JSON line per case.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +16,7 @@ interface Case {
   x: Shape4;
   w: Shape4;
   s: number;
-  env: 'CXR_WASM_FILTER_GRAD' | 'CXR_WASM_INPUT_GRAD';
+  env: 'CXR_WASM_FILTER_GRAD' | 'CXR_WASM_INPUT_GRAD' | 'CXR_WASM_WINOGRAD';
   val: string;
   newVal?: string;
 }
@@ -38,7 +39,9 @@ for (const c of cases) {
     const g = (
       c.env === 'CXR_WASM_FILTER_GRAD'
         ? tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.w })
-        : tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: c.x })
+        : c.env === 'CXR_WASM_INPUT_GRAD'
+          ? tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: c.x })
+          : tf.engine().runKernel('Conv2D', { x, filter: w }, attrs)
     ) as tf.Tensor;
     const d = g.dataSync() as Float32Array;
     const wall = performance.now() - t;

@@ -30,6 +30,17 @@ export interface SimdExports {
     dy: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, acc: number, part: number,
     m: number, c: number,
   ): number;
+  /** winograd.c: U [36][O/8][C][8] from a 3×3 HWIO filter; 1 when C % 4 or O % 8 ≠ 0. */
+  winograd_filter(g: number, u: number, c: number, o: number): number;
+  /** winograd.c: floats of U that winograd_filter writes. */
+  winograd_filter_size(c: number, o: number): number;
+  /** winograd.c: floats of scratch conv3x3_winograd needs. */
+  winograd_scratch(c: number, o: number): number;
+  /** winograd.c: a 3×3 stride-1 conv from winograd_filter's U; flags 1 ReLU, 2 bias. 1 when C % 4 or O % 8 ≠ 0. */
+  conv3x3_winograd(
+    x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
+    ho: number, wo: number, pt: number, pl: number, flags: number,
+  ): number;
 }
 
 // The main process compiles against ES2022 + node types, which have no WebAssembly declarations

@@ -6,6 +6,7 @@ import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
 import { heapOffset, simdKernels } from './simdModule';
+import { conv3x3Winograd } from './wasmWinograd';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -380,6 +381,21 @@ function makeBatchMatMul(stock: Kernel): Kernel {
   };
 }
 
+/**
+ * Conv2D and FusedConv2D (bias, ReLU) with 3×3 stride-1 filters by Winograd in our SIMD kernel
+ * (wasmWinograd.ts); every other conv, and other activations, on the stock XNNPACK kernel.
+ */
+function makeWinogradConv(stock: Kernel): Kernel {
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined>;
+    const activation = (args.attrs.activation as string | undefined) ?? 'linear';
+    const nhwc = ((args.attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
+    if (!x || !filter || preluActivationWeights || !nhwc || (activation !== 'linear' && activation !== 'relu')) return stock(args);
+    const info = convInfoOf(x.shape, filter.shape, args.attrs);
+    return conv3x3Winograd(args.backend, x, filter, bias, info, activation === 'relu') ?? stock(args);
+  };
+}
+
 export interface WasmKernelReport {
   registered: string[];
 }
@@ -406,6 +422,8 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
     });
     registered.push('Conv2DBackpropFilter');
   }
+  replace('Conv2D', makeWinogradConv);
+  replace('FusedConv2D', makeWinogradConv);
   replace('Conv2DBackpropInput', makeConv2DBackpropInput);
   replace('BatchMatMul', makeBatchMatMul);
   // The stock one loses the gradient of all-negative windows (see wasmMaxPoolGrad.ts).

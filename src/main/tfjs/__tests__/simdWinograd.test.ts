@@ -1,0 +1,129 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { relErr } from '../../../../test/helpers/relErr';
+import { registerWasmTrainingKernels } from '../wasmKernels';
+import { conv3x3Winograd } from '../wasmWinograd';
+import { cxrResNet } from '../../models/architectures/cxrResNet';
+import { foldBatchNorm } from '../../models/foldBatchNorm';
+
+type Pad = 'same' | 'valid';
+const random = (shape: number[], seed: number): Float32Array => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
+
+/** relu(conv(x, w) + b) on the cpu backend: an independent reference. */
+async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false): Promise<Float32Array> {
+  await tf.setBackend('cpu');
+  const out = tf.tidy(() => {
+    let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number]), 1, pad);
+    if (b) y = y.add(tf.tensor1d(b));
+    return relu ? y.relu() : y;
+  });
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}
+
+/** The Winograd kernel alone on wasm, or undefined where it declines the shape. */
+async function winograd(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false): Promise<Float32Array | undefined> {
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as BackendWasm;
+  const [xt, wt] = [tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number])];
+  const bt = b ? tf.tensor1d(b) : undefined;
+  const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, 1, 1, pad);
+  const y = conv3x3Winograd(backend, xt, wt, bt, info, relu);
+  const out = y ? (tf.engine().makeTensorFromTensorInfo(y).dataSync() as Float32Array).slice() : undefined;
+  if (y) backend.disposeData(y.dataId);
+  tf.dispose([xt, wt, ...(bt ? [bt] : [])]);
+  return out;
+}
+
+describe('Winograd F(4×4, 3×3) conv on wasm (simd/winograd.c)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerWasmTrainingKernels();
+  });
+
+  const cases: { name: string; x: number[]; co: number; pad: Pad; bias?: boolean; relu?: boolean }[] = [
+    { name: "cxrResNet stage 1's 32 → 32 at 32 px", x: [2, 32, 32, 32], co: 32, pad: 'same' },
+    { name: "stage 4's 256 → 256 at 4 px (one tile an image)", x: [3, 4, 4, 256], co: 256, pad: 'same' },
+    { name: 'sizes not a multiple of 4 (tiles cut at the edge), rectangular', x: [2, 7, 10, 8], co: 16, pad: 'same' },
+    { name: 'valid padding', x: [1, 9, 14, 4], co: 8, pad: 'valid' },
+    { name: 'tiles across images and blocks (130 tiles, blocks of 64, a last block of 2)', x: [10, 12, 12, 4], co: 8, pad: 'same' },
+    { name: 'with bias and ReLU (the folded model)', x: [2, 8, 8, 64], co: 128, pad: 'same', bias: true, relu: true },
+    { name: 'a 1-pixel image', x: [5, 1, 1, 12], co: 24, pad: 'same', bias: true },
+  ];
+  for (const c of cases) {
+    it(`matches the cpu backend within 1e-5 (${c.name})`, async () => {
+      const ws = [3, 3, c.x[3]!, c.co];
+      const x = random(c.x, 1);
+      const w = random(ws, 2);
+      const b = c.bias ? random([c.co], 3) : undefined;
+      const got = await winograd(x, c.x, w, ws, c.pad, b, c.relu);
+      expect(got, 'the Winograd kernel took this shape').toBeDefined();
+      const ref = await cpuConv(x, c.x, w, ws, c.pad, b, c.relu);
+      expect(got!.length).toBe(ref.length);
+      expect(relErr(got!, ref)).toBeLessThan(1e-5);
+      if (c.relu) expect(Math.min(...got!)).toBe(0);
+    });
+  }
+
+  it('declines what it has no kernel for, so XNNPACK runs it', async () => {
+    // Channels in not a multiple of 4, out not a multiple of 8, a 5×5 filter.
+    for (const [xs, ws] of [[[1, 6, 6, 3], [3, 3, 3, 8]], [[1, 6, 6, 4], [3, 3, 4, 6]], [[1, 8, 8, 4], [5, 5, 4, 8]]] as const) {
+      expect(await winograd(random([...xs], 4), [...xs], random([...ws], 5), [...ws], 'same')).toBeUndefined();
+    }
+    process.env.CXR_WASM_WINOGRAD = '0';
+    try {
+      expect(await winograd(random([1, 6, 6, 4], 6), [1, 6, 6, 4], random([3, 3, 4, 8], 7), [3, 3, 4, 8], 'same')).toBeUndefined();
+    } finally {
+      delete process.env.CXR_WASM_WINOGRAD;
+    }
+  });
+
+  it("serves tf.conv2d, tf.fused.conv2d and the conv's input gradient on wasm (against cpu)", async () => {
+    const xs: [number, number, number, number] = [2, 9, 9, 16];
+    const x = random(xs, 8);
+    const w = random([3, 3, 16, 32], 9);
+    const b = random([32], 10);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const xt = tf.tensor4d(x, xs);
+      const wt = tf.tensor4d(w, [3, 3, 16, 32]);
+      const bt = tf.tensor1d(b);
+      const fused = tf.fused.conv2d({ x: xt, filter: wt, bias: bt, strides: 1, pad: 'same', activation: 'relu' });
+      // The input gradient of a stride-1 3×3 conv is a 3×3 conv by the flipped filter (wasmKernels.ts).
+      const dx = tf.grad((v: tf.Tensor) => tf.conv2d(v as tf.Tensor4D, wt, 1, 'same').square().sum())(xt);
+      const out = [(await fused.data()) as Float32Array, (await dx.data()) as Float32Array];
+      tf.dispose([xt, wt, bt, fused, dx]);
+      return out;
+    };
+    const [cpuFused, cpuDx] = await run('cpu');
+    const [wasmFused, wasmDx] = await run('wasm');
+    expect(relErr(wasmFused!, cpuFused!)).toBeLessThan(1e-5);
+    expect(relErr(wasmDx!, cpuDx!)).toBeLessThan(1e-5);
+  });
+
+  it("leaves the folded cxrResNet's probabilities as XNNPACK's within 1e-5", async () => {
+    await tf.setBackend('wasm');
+    const model = cxrResNet(64);
+    const { model: folded } = foldBatchNorm(model);
+    const images = tf.randomUniform([4, 64, 64, 1], 0, 1, 'float32', 11);
+    const predict = (): Float32Array => tf.tidy(() => (folded.predict(images) as tf.Tensor).dataSync() as Float32Array);
+    const on = predict();
+    process.env.CXR_WASM_WINOGRAD = '0';
+    let off: Float32Array;
+    try {
+      off = predict();
+    } finally {
+      delete process.env.CXR_WASM_WINOGRAD;
+    }
+    expect(on.length).toBe(12);
+    let worst = 0;
+    for (let i = 0; i < on.length; i++) worst = Math.max(worst, Math.abs(on[i]! - off[i]!));
+    expect(worst).toBeLessThan(1e-5);
+    tf.dispose([images]);
+    model.dispose();
+    if (folded !== model) folded.dispose();
+  });
+});
