@@ -4,8 +4,8 @@
  * calls each, and the largest difference between the two results relative to the largest value.
  * Run: CASES='[{"x":[32,8,8,128],"w":[3,3,128,256],"s":2,"env":"CXR_WASM_INPUT_GRAD","val":"spread"}]' npx tsx bench/kernelAB.ts
  * A case: input shape x, filter shape w, stride s ('same' padding); env = CXR_WASM_FILTER_GRAD times
- * Conv2DBackpropFilter, CXR_WASM_INPUT_GRAD Conv2DBackpropInput, CXR_WASM_WINOGRAD the forward Conv2D
- * ("0": XNNPACK's, unset: Winograd's where it applies); val is the "before" value, newVal the
+ * Conv2DBackpropFilter, CXR_WASM_INPUT_GRAD Conv2DBackpropInput, CXR_WASM_CONV the forward Conv2D
+ * ("xnnpack", "direct" or unset: wasmConv.ts); val is the "before" value, newVal the
  * "after" one (unset when absent). Prints one JSON line per case.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -16,7 +16,7 @@ interface Case {
   x: Shape4;
   w: Shape4;
   s: number;
-  env: 'CXR_WASM_FILTER_GRAD' | 'CXR_WASM_INPUT_GRAD' | 'CXR_WASM_WINOGRAD';
+  env: 'CXR_WASM_FILTER_GRAD' | 'CXR_WASM_INPUT_GRAD' | 'CXR_WASM_CONV';
   val: string;
   newVal?: string;
 }

@@ -19,7 +19,9 @@ export interface SimdExports {
     x: number, dy: number, dw: number, n: number, h: number, w: number, c: number, ho: number, wo: number, o: number,
     kh: number, kw: number, s: number, pt: number, pl: number,
   ): number;
-  /** maxPoolGrad.c: 0 when done, 1 when C % 4 ≠ 0 or the windows do not fit (dx untouched). */
+  /** maxPool.c: 0 when done, 1 when C % 4 ≠ 0 or the windows do not fit (y untouched). */
+  max_pool_2x2(x: number, y: number, n: number, h: number, w: number, c: number, ho: number, wo: number): number;
+  /** maxPool.c: 0 when done, 1 when C % 4 ≠ 0 or the windows do not fit (dx untouched). */
   max_pool_grad_2x2(x: number, g: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number): number;
   /** batchNormTraining.c, over m pixels of c channels: 0 when done, 1 when c % 4 ≠ 0. */
   batch_norm_train_forward(
@@ -40,6 +42,13 @@ export interface SimdExports {
   conv3x3_winograd(
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,
+  ): number;
+  /** directConv.c: wp [O/8][taps][C][8] from an HWIO filter of taps = kh·kw, then C zeros. */
+  conv_pack_filter(w: number, wp: number, taps: number, c: number, o: number): void;
+  /** directConv.c: any filter and stride from conv_pack_filter's wp; flags 1 ReLU, 2 bias. 1 when O % 8 ≠ 0. */
+  conv2d_direct(
+    x: number, wp: number, bias: number, y: number, n: number, h: number, w: number, c: number, ho: number, wo: number, o: number,
+    kh: number, kw: number, s: number, pt: number, pl: number, flags: number,
   ): number;
 }
 

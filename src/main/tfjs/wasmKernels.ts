@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { shareIdentity } from './wasmIdentity';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { maxPoolGrad } from './wasmMaxPoolGrad';
+import { makeMaxPool, maxPoolGrad } from './wasmMaxPoolGrad';
 import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
 import { heapOffset, simdKernels } from './simdModule';
-import { conv3x3Winograd } from './wasmWinograd';
+import { simdConv2D } from './wasmConv';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -382,17 +382,17 @@ function makeBatchMatMul(stock: Kernel): Kernel {
 }
 
 /**
- * Conv2D and FusedConv2D (bias, ReLU) with 3×3 stride-1 filters by Winograd in our SIMD kernel
- * (wasmWinograd.ts); every other conv, and other activations, on the stock XNNPACK kernel.
+ * Conv2D and FusedConv2D (bias, ReLU) in our SIMD kernels where they win (wasmConv.ts: Winograd for
+ * 3×3 stride 1, a direct conv for strided windows); the rest, and other activations, on XNNPACK's.
  */
-function makeWinogradConv(stock: Kernel): Kernel {
+function makeForwardConv(stock: Kernel): Kernel {
   return (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined>;
     const activation = (args.attrs.activation as string | undefined) ?? 'linear';
     const nhwc = ((args.attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
     if (!x || !filter || preluActivationWeights || !nhwc || (activation !== 'linear' && activation !== 'relu')) return stock(args);
     const info = convInfoOf(x.shape, filter.shape, args.attrs);
-    return conv3x3Winograd(args.backend, x, filter, bias, info, activation === 'relu') ?? stock(args);
+    return simdConv2D(args.backend, x, filter, bias, info, activation === 'relu') ?? stock(args);
   };
 }
 
@@ -422,12 +422,13 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
     });
     registered.push('Conv2DBackpropFilter');
   }
-  replace('Conv2D', makeWinogradConv);
-  replace('FusedConv2D', makeWinogradConv);
+  replace('Conv2D', makeForwardConv);
+  replace('FusedConv2D', makeForwardConv);
   replace('Conv2DBackpropInput', makeConv2DBackpropInput);
   replace('BatchMatMul', makeBatchMatMul);
   // The stock one loses the gradient of all-negative windows (see wasmMaxPoolGrad.ts).
   replace('MaxPoolGrad', () => maxPoolGrad as unknown as Kernel);
+  replace('MaxPool', (stock) => makeMaxPool(stock as unknown as Parameters<typeof makeMaxPool>[0]) as unknown as Kernel);
   replace('Identity', () => shareIdentity as unknown as Kernel);
   replace('FusedBatchNorm', (stock) => makeFusedBatchNorm(stock, kernel));
   replace('Sum', (stock) => makeChannelSum(stock, kernel));

@@ -16,7 +16,36 @@ async function poolGrad(backend: string, shape: [number, number, number, number]
   return out;
 }
 
-describe('MaxPoolGrad on wasm', () => {
+describe('MaxPool and MaxPoolGrad on wasm', () => {
+  it('pools as the cpu backend does (2×2 stride 2 in the SIMD kernel, simd/maxPool.c; other windows stock)', async () => {
+    const report = await initBackend();
+    const pool = async (backend: string, shape: [number, number, number, number], size: number, stride: number, pad: 'valid' | 'same', env?: string) => {
+      await tf.setBackend(backend);
+      if (env) process.env.CXR_WASM_POOL = env;
+      try {
+        return tf.tidy(() => tf.maxPool(tf.randomUniform(shape, -2, 1, 'float32', 13) as tf.Tensor4D, size, stride, pad).dataSync() as Float32Array);
+      } finally {
+        delete process.env.CXR_WASM_POOL;
+      }
+    };
+    // All-negative windows; a row and column left over; channels not in fours and padded windows (stock).
+    for (const [shape, size, stride, pad] of [
+      [[2, 8, 8, 32], 2, 2, 'same'],
+      [[3, 9, 11, 12], 2, 2, 'valid'],
+      [[2, 8, 8, 3], 2, 2, 'same'],
+      [[2, 7, 7, 8], 2, 2, 'same'],
+      [[2, 9, 9, 4], 3, 2, 'same'],
+    ] as const) {
+      const got = await pool(report.tfjsName, [...shape], size, stride, pad);
+      const want = await pool('cpu', [...shape], size, stride, pad);
+      expect([...got], `${shape} pool ${size}/${stride} ${pad}`).toEqual([...want]);
+      // The stock route gives the same bits, so neither route is compared with itself alone.
+      expect([...(await pool(report.tfjsName, [...shape], size, stride, pad, 'xnnpack'))]).toEqual([...want]);
+    }
+    await tf.setBackend(report.tfjsName);
+  });
+
+
   it('routes every window’s gradient to its maximum, all-negative windows included, as the cpu backend does', async () => {
     const report = await initBackend();
     if (report.name !== 'wasm') console.log(`active backend is ${report.name}; comparing it with cpu all the same`);
@@ -30,7 +59,7 @@ describe('MaxPoolGrad on wasm', () => {
       [[2, 9, 11, 5], 2, 2, 'valid', true],
       [[2, 10, 9, 4], 3, 3, 'valid', true],
       [[2, 8, 8, 3], 2, 2, 'same', false],
-      // 2×2 with channels in fours: the SIMD kernel (simd/maxPoolGrad.c), with ties, and with a row
+      // 2×2 with channels in fours: the SIMD kernel (simd/maxPool.c), with ties, and with a row
       // and column left over (which it zeroes).
       [[2, 8, 8, 8], 2, 2, 'valid', true],
       [[3, 9, 11, 12], 2, 2, 'valid', true],

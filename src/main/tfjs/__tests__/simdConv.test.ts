@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { relErr } from '../../../../test/helpers/relErr';
 import { registerWasmTrainingKernels } from '../wasmKernels';
-import { conv3x3Winograd } from '../wasmWinograd';
+import { simdConv2D } from '../wasmConv';
 import { cxrResNet } from '../../models/architectures/cxrResNet';
 import { foldBatchNorm } from '../../models/foldBatchNorm';
 
@@ -12,10 +12,10 @@ type Pad = 'same' | 'valid';
 const random = (shape: number[], seed: number): Float32Array => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
 
 /** relu(conv(x, w) + b) on the cpu backend: an independent reference. */
-async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false): Promise<Float32Array> {
+async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1): Promise<Float32Array> {
   await tf.setBackend('cpu');
   const out = tf.tidy(() => {
-    let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number]), 1, pad);
+    let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number]), s, pad);
     if (b) y = y.add(tf.tensor1d(b));
     return relu ? y.relu() : y;
   });
@@ -24,27 +24,28 @@ async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: numbe
   return data;
 }
 
-/** The Winograd kernel alone on wasm, or undefined where it declines the shape. */
-async function winograd(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false): Promise<Float32Array | undefined> {
+/** Our conv kernels alone on wasm (wasmConv.ts), or undefined where they decline the shape. */
+async function simd(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1): Promise<Float32Array | undefined> {
   await tf.setBackend('wasm');
   const backend = tf.backend() as BackendWasm;
   const [xt, wt] = [tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number])];
   const bt = b ? tf.tensor1d(b) : undefined;
-  const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, 1, 1, pad);
-  const y = conv3x3Winograd(backend, xt, wt, bt, info, relu);
+  const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, s, 1, pad);
+  const y = simdConv2D(backend, xt, wt, bt, info, relu);
   const out = y ? (tf.engine().makeTensorFromTensorInfo(y).dataSync() as Float32Array).slice() : undefined;
   if (y) backend.disposeData(y.dataId);
   tf.dispose([xt, wt, ...(bt ? [bt] : [])]);
   return out;
 }
 
-describe('Winograd F(4×4, 3×3) conv on wasm (simd/winograd.c)', () => {
+describe('forward convs on wasm in our SIMD kernels (simd/winograd.c, simd/directConv.c)', () => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
     registerWasmTrainingKernels();
   });
 
-  const cases: { name: string; x: number[]; co: number; pad: Pad; bias?: boolean; relu?: boolean }[] = [
+  // Winograd for 3×3 stride 1 (CXR_WASM_CONV=direct: the direct kernel for the same), direct for strided windows.
+  const cases: { name: string; x: number[]; co: number; pad: Pad; bias?: boolean; relu?: boolean; k?: number; s?: number; route?: 'direct' }[] = [
     { name: "cxrResNet stage 1's 32 → 32 at 32 px", x: [2, 32, 32, 32], co: 32, pad: 'same' },
     { name: "stage 4's 256 → 256 at 4 px (one tile an image)", x: [3, 4, 4, 256], co: 256, pad: 'same' },
     { name: 'sizes not a multiple of 4 (tiles cut at the edge), rectangular', x: [2, 7, 10, 8], co: 16, pad: 'same' },
@@ -52,32 +53,45 @@ describe('Winograd F(4×4, 3×3) conv on wasm (simd/winograd.c)', () => {
     { name: 'tiles across images and blocks (130 tiles, blocks of 64, a last block of 2)', x: [10, 12, 12, 4], co: 8, pad: 'same' },
     { name: 'with bias and ReLU (the folded model)', x: [2, 8, 8, 64], co: 128, pad: 'same', bias: true, relu: true },
     { name: 'a 1-pixel image', x: [5, 1, 1, 12], co: 24, pad: 'same', bias: true },
+    { name: 'direct: the gray 5×5 stride-2 stem, bias and ReLU', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true },
+    { name: 'direct: 3×3 stride-2 stage entry, even size (padding only after)', x: [2, 16, 16, 32], co: 64, pad: 'same', s: 2 },
+    { name: 'direct: 3×3 stride 2, odd size, 4 px out (no full quad inside)', x: [3, 7, 9, 8], co: 16, pad: 'same', s: 2, bias: true },
+    { name: 'direct: 5×5 stride 3, valid, three channels', x: [2, 17, 20, 3], co: 8, pad: 'valid', k: 5, s: 3 },
+    { name: 'direct: 3×3 stride 1 (CXR_WASM_CONV=direct), rectangular', x: [2, 9, 13, 12], co: 16, pad: 'same', route: 'direct', relu: true },
   ];
   for (const c of cases) {
     it(`matches the cpu backend within 1e-5 (${c.name})`, async () => {
-      const ws = [3, 3, c.x[3]!, c.co];
+      const ws = [c.k ?? 3, c.k ?? 3, c.x[3]!, c.co];
       const x = random(c.x, 1);
       const w = random(ws, 2);
       const b = c.bias ? random([c.co], 3) : undefined;
-      const got = await winograd(x, c.x, w, ws, c.pad, b, c.relu);
-      expect(got, 'the Winograd kernel took this shape').toBeDefined();
-      const ref = await cpuConv(x, c.x, w, ws, c.pad, b, c.relu);
+      if (c.route) process.env.CXR_WASM_CONV = c.route;
+      let got: Float32Array | undefined;
+      try {
+        got = await simd(x, c.x, w, ws, c.pad, b, c.relu, c.s);
+      } finally {
+        delete process.env.CXR_WASM_CONV;
+      }
+      expect(got, 'a SIMD kernel took this shape').toBeDefined();
+      const ref = await cpuConv(x, c.x, w, ws, c.pad, b, c.relu, c.s);
       expect(got!.length).toBe(ref.length);
       expect(relErr(got!, ref)).toBeLessThan(1e-5);
       if (c.relu) expect(Math.min(...got!)).toBe(0);
     });
   }
 
-  it('declines what it has no kernel for, so XNNPACK runs it', async () => {
-    // Channels in not a multiple of 4, out not a multiple of 8, a 5×5 filter.
-    for (const [xs, ws] of [[[1, 6, 6, 3], [3, 3, 3, 8]], [[1, 6, 6, 4], [3, 3, 4, 6]], [[1, 8, 8, 4], [5, 5, 4, 8]]] as const) {
-      expect(await winograd(random([...xs], 4), [...xs], random([...ws], 5), [...ws], 'same')).toBeUndefined();
+  it('declines what XNNPACK runs faster or it has no kernel for', async () => {
+    // Stride 1 with channels in not a multiple of 4; out not a multiple of 8; a 1×1 and a 5×5 at stride 1.
+    const shapes = [[[1, 6, 6, 3], [3, 3, 3, 8]], [[1, 6, 6, 4], [3, 3, 4, 6]], [[1, 8, 8, 4], [1, 1, 4, 8]], [[1, 8, 8, 4], [5, 5, 4, 8]]] as const;
+    for (const [xs, ws] of shapes) {
+      expect(await simd(random([...xs], 4), [...xs], random([...ws], 5), [...ws], 'same')).toBeUndefined();
     }
-    process.env.CXR_WASM_WINOGRAD = '0';
+    process.env.CXR_WASM_CONV = 'xnnpack';
     try {
-      expect(await winograd(random([1, 6, 6, 4], 6), [1, 6, 6, 4], random([3, 3, 4, 8], 7), [3, 3, 4, 8], 'same')).toBeUndefined();
+      expect(await simd(random([1, 6, 6, 4], 6), [1, 6, 6, 4], random([3, 3, 4, 8], 7), [3, 3, 4, 8], 'same')).toBeUndefined();
+      expect(await simd(random([1, 8, 8, 4], 6), [1, 8, 8, 4], random([3, 3, 4, 8], 7), [3, 3, 4, 8], 'same', undefined, false, 2)).toBeUndefined();
     } finally {
-      delete process.env.CXR_WASM_WINOGRAD;
+      delete process.env.CXR_WASM_CONV;
     }
   });
 
@@ -111,12 +125,12 @@ describe('Winograd F(4×4, 3×3) conv on wasm (simd/winograd.c)', () => {
     const images = tf.randomUniform([4, 64, 64, 1], 0, 1, 'float32', 11);
     const predict = (): Float32Array => tf.tidy(() => (folded.predict(images) as tf.Tensor).dataSync() as Float32Array);
     const on = predict();
-    process.env.CXR_WASM_WINOGRAD = '0';
+    process.env.CXR_WASM_CONV = 'xnnpack';
     let off: Float32Array;
     try {
       off = predict();
     } finally {
-      delete process.env.CXR_WASM_WINOGRAD;
+      delete process.env.CXR_WASM_CONV;
     }
     expect(on.length).toBe(12);
     let worst = 0;

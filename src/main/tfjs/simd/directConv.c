@@ -1,0 +1,118 @@
+// A direct NHWC convolution, any filter size and stride, in wasm SIMD128 on the tfjs heap, for the
+// convs Winograd (winograd.c) does not take: cxrResNet's 5x5 stride-2 stem on the gray image and
+// its 3x3 stride-2 stage entries.
+//   y[n][ho][wo][o] = act(bias[o] + sum over i, j, c of x[n][ho*s + i - pt][wo*s + j - pl][c] * w[i][j][c][o])
+// Each block of 4 output pixels x 8 output channels stays in registers while the taps and input
+// channels run (the filter strip for 8 outputs, repacked contiguous, stays in L1); where windows
+// cross the image's edge, the taps outside are masked to zero in the same block. Any C (the stem
+// has 1); O % 8 == 0. Freestanding like convFilterGrad.c.
+#include <wasm_simd128.h>
+
+#define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
+
+typedef struct {
+  int H, W, C, Ho, Wo, O, kh, kw, s, pt, pl, flags;
+} Shape;
+
+// wp [O/8][kh*kw][C][8] from the HWIO filter w [kh*kw][C][O], then C zeros (the taps outside the
+// image read them: quad_edge).
+__attribute__((export_name("conv_pack_filter")))
+void conv_pack_filter(const float *w, float *wp, int taps, int C, int O) {
+  for (long k = (long)taps * C * O, e = k + C; k < e; k++) wp[k] = 0.f;
+  for (int ob = 0; ob < O; ob += 8) {
+    float *d = wp + (long)ob * taps * C;
+    for (int k = 0; k < taps * C; k++, d += 8) {
+      const float *src = w + (long)k * O + ob;
+      wasm_v128_store(d, wasm_v128_load(src));
+      wasm_v128_store(d + 4, wasm_v128_load(src + 4));
+    }
+  }
+}
+
+static inline v128_t epilogue(v128_t a, v128_t b, int flags) {
+  a = wasm_f32x4_add(a, b);
+  return flags & 1 ? wasm_f32x4_max(a, wasm_f32x4_splat(0.f)) : a;
+}
+
+// Four neighbouring output pixels whose windows lie inside the row.
+static void quad(const float *x, const float *f, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, v128_t b0, v128_t b1) {
+  const int C = q->C, step = q->s * C, w0 = wo * q->s - q->pl;
+  v128_t a00 = wasm_f32x4_splat(0.f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  for (int i = i0; i < i1; i++) {
+    const float *xp = x + (((long)n * q->H + h0 + i) * q->W + w0) * C, *g = f + ((long)i * q->kw * C) * 8;
+    // The taps of one filter row, every column and channel, are contiguous in both x and wp.
+    for (int k = 0, m = q->kw * C; k < m; k++, xp++, g += 8) {
+      const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+      const v128_t x0 = wasm_v128_load32_splat(xp), x1 = wasm_v128_load32_splat(xp + step);
+      const v128_t x2 = wasm_v128_load32_splat(xp + 2 * step), x3 = wasm_v128_load32_splat(xp + 3 * step);
+      MAC(a00, x0, g0); MAC(a01, x0, g1);
+      MAC(a10, x1, g0); MAC(a11, x1, g1);
+      MAC(a20, x2, g0); MAC(a21, x2, g1);
+      MAC(a30, x3, g0); MAC(a31, x3, g1);
+    }
+  }
+  const int O = q->O, fl = q->flags;
+  wasm_v128_store(out, epilogue(a00, b0, fl)); wasm_v128_store(out + 4, epilogue(a01, b1, fl));
+  wasm_v128_store(out + O, epilogue(a10, b0, fl)); wasm_v128_store(out + O + 4, epilogue(a11, b1, fl));
+  wasm_v128_store(out + 2 * O, epilogue(a20, b0, fl)); wasm_v128_store(out + 2 * O + 4, epilogue(a21, b1, fl));
+  wasm_v128_store(out + 3 * O, epilogue(a30, b0, fl)); wasm_v128_store(out + 3 * O + 4, epilogue(a31, b1, fl));
+}
+
+// The first m (<= 4) of four neighbouring output pixels, windows crossing the row's edge: a tap
+// outside the row reads C zeros instead (after the packed filter), so the block keeps quad's
+// arithmetic (masking the loads instead needs more registers than SIMD128 has: 2x slower).
+static void quad_edge(const float *x, const float *f, const float *zeros, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, int m, v128_t b0, v128_t b1) {
+  const int C = q->C, W = q->W, s = q->s, w0 = wo * s - q->pl;
+  v128_t a00 = wasm_f32x4_splat(0.f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  for (int i = i0; i < i1; i++) {
+    const float *xr = x + ((long)n * q->H + h0 + i) * W * C;
+    for (int j = 0; j < q->kw; j++) {
+#define AT(k) ((k) < m && w0 + j + (k) * s >= 0 && w0 + j + (k) * s < W ? xr + (long)(w0 + j + (k) * s) * C : zeros)
+      const float *p0 = AT(0), *p1 = AT(1), *p2 = AT(2), *p3 = AT(3);
+#undef AT
+      const float *g = f + ((long)(i * q->kw + j) * C) * 8;
+      for (int c = 0; c < C; c++, g += 8) {
+        const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
+        const v128_t x0 = wasm_v128_load32_splat(p0 + c), x1 = wasm_v128_load32_splat(p1 + c);
+        const v128_t x2 = wasm_v128_load32_splat(p2 + c), x3 = wasm_v128_load32_splat(p3 + c);
+        MAC(a00, x0, g0); MAC(a01, x0, g1);
+        MAC(a10, x1, g0); MAC(a11, x1, g1);
+        MAC(a20, x2, g0); MAC(a21, x2, g1);
+        MAC(a30, x3, g0); MAC(a31, x3, g1);
+      }
+    }
+  }
+  const int O = q->O, fl = q->flags;
+  wasm_v128_store(out, epilogue(a00, b0, fl)); wasm_v128_store(out + 4, epilogue(a01, b1, fl));
+  if (m > 1) { wasm_v128_store(out + O, epilogue(a10, b0, fl)); wasm_v128_store(out + O + 4, epilogue(a11, b1, fl)); }
+  if (m > 2) { wasm_v128_store(out + 2 * O, epilogue(a20, b0, fl)); wasm_v128_store(out + 2 * O + 4, epilogue(a21, b1, fl)); }
+  if (m > 3) { wasm_v128_store(out + 3 * O, epilogue(a30, b0, fl)); wasm_v128_store(out + 3 * O + 4, epilogue(a31, b1, fl)); }
+}
+
+// y [N][Ho][Wo][O] from x [N][H][W][C] and conv_pack_filter's wp (and the zeros after it); flags: 1 ReLU, 2 add bias [O].
+// Returns 0, or 1 when O % 8 != 0 (y untouched).
+__attribute__((export_name("conv2d_direct")))
+int conv2d_direct(const float *x, const float *wp, const float *bias, float *y, int N, int H, int W, int C, int Ho, int Wo, int O,
+                  int kh, int kw, int s, int pt, int pl, int flags) {
+  if (O % 8 != 0) return 1;
+  const Shape q = {H, W, C, Ho, Wo, O, kh, kw, s, pt, pl, flags};
+  const float *zeros = wp + (long)kh * kw * C * O;
+  const v128_t z = wasm_f32x4_splat(0.f);
+  for (int n = 0; n < N; n++) {
+    for (int ho = 0; ho < Ho; ho++) {
+      const int h0 = ho * s - pt, i0 = h0 < 0 ? -h0 : 0, i1 = H - h0 < kh ? H - h0 : kh;
+      float *row = y + ((long)n * Ho + ho) * Wo * O;
+      for (int ob = 0; ob < O; ob += 8) {
+        const float *f = wp + (long)ob * kh * kw * C;
+        const v128_t b0 = flags & 2 ? wasm_v128_load(bias + ob) : z, b1 = flags & 2 ? wasm_v128_load(bias + ob + 4) : z;
+        for (int wo = 0; wo < Wo; wo += 4) {
+          const int m = Wo - wo < 4 ? Wo - wo : 4, w0 = wo * s - pl;
+          float *out = row + (long)wo * O + ob;
+          if (m == 4 && w0 >= 0 && w0 + 3 * s + kw <= W) quad(x, f, out, &q, n, h0, i0, i1, wo, b0, b1);
+          else quad_edge(x, f, zeros, out, &q, n, h0, i0, i1, wo, m, b0, b1);
+        }
+      }
+    }
+  }
+  return 0;
+}
