@@ -1,5 +1,6 @@
 /**
- * Forward convolutions on wasm in our SIMD kernels, with the bias and ReLU in their epilogue:
+ * Forward convolutions on wasm in our SIMD kernels, with the bias and the ReLU or ELU in their
+ * epilogue (simd/epilogue.h; the stock Elu kernel after the conv was half of zhongSlim's first layer):
  * - 3×3 stride 1 by Winograd's F(4×4, 3×3) (simd/winograd.c): 36 multiplies per 4×4 output tile
  *   and channel pair where a direct conv takes 144. They are 70 % of cxrResNet's multiply-adds;
  *   training's forward and its stride-1 input gradients (a 3×3 conv by the flipped filter,
@@ -19,7 +20,9 @@ import { heapOffset, simdKernels, type SimdExports } from './simdModule';
 type Info = tf.TensorInfo;
 
 /** act(conv(x, filter) + bias) in one of our kernels, or undefined where none applies (the caller runs XNNPACK's). */
-export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, relu: boolean): Info | undefined {
+export type ConvActivation = 'linear' | 'relu' | 'elu';
+
+export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const route = process.env.CXR_WASM_CONV;
   if (route === 'xnnpack') return undefined;
   const { batchSize: n, outHeight: Ho, outWidth: Wo, inChannels: ci, outChannels: co } = info;
@@ -29,15 +32,16 @@ export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: In
   const simd = simdKernels(backend);
   if (!simd) return undefined;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, relu);
+  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, act);
   // Where the direct kernel beats XNNPACK's (bench/kernelAB.ts): strided windows of 3×3 and up.
-  if (sh === sw && (kh >= 3 || kw >= 3) && (sh > 1 || route === 'direct')) return direct(backend, simd, x, filter, bias, info, relu);
+  if (sh === sw && (kh >= 3 || kw >= 3) && (sh > 1 || route === 'direct')) return direct(backend, simd, x, filter, bias, info, act);
   return undefined;
 }
 
-const flagsOf = (relu: boolean, bias: Info | undefined): number => (relu ? 1 : 0) | (bias ? 2 : 0);
+/** The kernels' flags (simd/epilogue.h): 1 ReLU, 2 bias, 4 ELU. */
+const flagsOf = (act: ConvActivation, bias: Info | undefined): number => (act === 'relu' ? 1 : act === 'elu' ? 4 : 0) | (bias ? 2 : 0);
 
-function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, relu: boolean): Info | undefined {
+function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co } = info;
   const u = backend.makeOutput([simd.winograd_filter_size(ci, co)], 'float32');
   const scratch = backend.makeOutput([simd.winograd_scratch(ci, co)], 'float32');
@@ -46,18 +50,18 @@ function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info
   const at = (t: Info): number => heapOffset(backend, t);
   let status = simd.winograd_filter(at(filter), at(u), ci, co);
   if (status === 0) {
-    status = simd.conv3x3_winograd(at(x), at(u), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(relu, bias));
+    status = simd.conv3x3_winograd(at(x), at(u), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
   }
   return finish(backend, y, status, [u, scratch]);
 }
 
-function direct(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, relu: boolean): Info | undefined {
+function direct(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
   const packed = backend.makeOutput([kh * kw * ci * co + ci], 'float32'); // and ci zeros
   const y = backend.makeOutput([n, Ho, Wo, co], 'float32');
   const at = (t: Info): number => heapOffset(backend, t);
   simd.conv_pack_filter(at(filter), at(packed), kh * kw, ci, co);
-  const status = simd.conv2d_direct(at(x), at(packed), bias ? at(bias) : 0, at(y), n, H, W, ci, Ho, Wo, co, kh, kw, info.strideHeight, info.padInfo.top, info.padInfo.left, flagsOf(relu, bias));
+  const status = simd.conv2d_direct(at(x), at(packed), bias ? at(bias) : 0, at(y), n, H, W, ci, Ho, Wo, co, kh, kw, info.strideHeight, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
   return finish(backend, y, status, [packed]);
 }
 

@@ -6,7 +6,7 @@ import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
 import { heapOffset, simdKernels } from './simdModule';
-import { simdConv2D } from './wasmConv';
+import { simdConv2D, type ConvActivation } from './wasmConv';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -383,16 +383,17 @@ function makeBatchMatMul(stock: Kernel): Kernel {
 
 /**
  * Conv2D and FusedConv2D (bias, ReLU) in our SIMD kernels where they win (wasmConv.ts: Winograd for
- * 3×3 stride 1, a direct conv for strided windows); the rest, and other activations, on XNNPACK's.
+ * 3×3 stride 1, a direct conv for strided windows), with a ReLU or an ELU (the zhong models'); the
+ * rest, and other activations, on XNNPACK's.
  */
 function makeForwardConv(stock: Kernel): Kernel {
   return (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, Info | undefined>;
     const activation = (args.attrs.activation as string | undefined) ?? 'linear';
     const nhwc = ((args.attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
-    if (!x || !filter || preluActivationWeights || !nhwc || (activation !== 'linear' && activation !== 'relu')) return stock(args);
+    if (!x || !filter || preluActivationWeights || !nhwc || !['linear', 'relu', 'elu'].includes(activation)) return stock(args);
     const info = convInfoOf(x.shape, filter.shape, args.attrs);
-    return simdConv2D(args.backend, x, filter, bias, info, activation === 'relu') ?? stock(args);
+    return simdConv2D(args.backend, x, filter, bias, info, activation as ConvActivation) ?? stock(args);
   };
 }
 

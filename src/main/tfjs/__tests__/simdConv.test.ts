@@ -31,7 +31,7 @@ async function simd(x: Float32Array, xs: number[], w: Float32Array, ws: number[]
   const [xt, wt] = [tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number])];
   const bt = b ? tf.tensor1d(b) : undefined;
   const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, s, 1, pad);
-  const y = simdConv2D(backend, xt, wt, bt, info, relu);
+  const y = simdConv2D(backend, xt, wt, bt, info, relu ? 'relu' : 'linear');
   const out = y ? (tf.engine().makeTensorFromTensorInfo(y).dataSync() as Float32Array).slice() : undefined;
   if (y) backend.disposeData(y.dataId);
   tf.dispose([xt, wt, ...(bt ? [bt] : [])]);
@@ -80,6 +80,24 @@ describe('forward convs on wasm in our SIMD kernels (simd/winograd.c, simd/direc
     });
   }
 
+  it('computes the ELU epilogue to within 3e-7 of Math.expm1 on its own conv, element by element (Winograd and direct)', async () => {
+    await tf.setBackend('wasm');
+    const xs: [number, number, number, number] = [2, 9, 9, 4];
+    const x = tf.tensor4d(random(xs, 14), xs);
+    const w = tf.tensor4d(random([3, 3, 4, 16], 15).map((v) => v * 0.15), [3, 3, 4, 16]); // outputs of order 1
+    for (const strides of [1, 2]) {
+      const conv = (activation: 'linear' | 'elu') => tf.tidy(() => tf.fused.conv2d({ x, filter: w, strides, pad: 'same', activation }).dataSync() as Float32Array);
+      const linear = conv('linear');
+      const elu = conv('elu');
+      let worst = 0;
+      for (let i = 0; i < linear.length; i++) worst = Math.max(worst, Math.abs(elu[i]! - (linear[i]! < 0 ? Math.expm1(linear[i]!) : linear[i]!)));
+      expect(worst, `stride ${strides}`).toBeLessThan(3e-7);
+      expect(linear.filter((v) => v < 0 && v > -0.05).length, 'values near 0 on the negative side').toBeGreaterThan(5);
+      expect(linear.filter((v) => v < -1).length, 'values far out on the negative side').toBeGreaterThan(5);
+    }
+    tf.dispose([x, w]);
+  });
+
   it('declines what XNNPACK runs faster or it has no kernel for', async () => {
     // Stride 1 with channels in not a multiple of 4; out not a multiple of 8; a 1×1 and a 5×5 at stride 1.
     const shapes = [[[1, 6, 6, 3], [3, 3, 3, 8]], [[1, 6, 6, 4], [3, 3, 4, 6]], [[1, 8, 8, 4], [1, 1, 4, 8]], [[1, 8, 8, 4], [5, 5, 4, 8]]] as const;
@@ -95,7 +113,7 @@ describe('forward convs on wasm in our SIMD kernels (simd/winograd.c, simd/direc
     }
   });
 
-  it("serves tf.conv2d, tf.fused.conv2d and the conv's input gradient on wasm (against cpu)", async () => {
+  it("serves tf.conv2d, tf.fused.conv2d (ReLU, ELU) and the conv's input gradient on wasm (against cpu)", async () => {
     const xs: [number, number, number, number] = [2, 9, 9, 16];
     const x = random(xs, 8);
     const w = random([3, 3, 16, 32], 9);
@@ -106,15 +124,19 @@ describe('forward convs on wasm in our SIMD kernels (simd/winograd.c, simd/direc
       const wt = tf.tensor4d(w, [3, 3, 16, 32]);
       const bt = tf.tensor1d(b);
       const fused = tf.fused.conv2d({ x: xt, filter: wt, bias: bt, strides: 1, pad: 'same', activation: 'relu' });
+      // The zhong models' ELU, in the kernels' epilogue.
+      const elu = tf.fused.conv2d({ x: xt, filter: wt, bias: bt, strides: 1, pad: 'same', activation: 'elu' });
       // The input gradient of a stride-1 3×3 conv is a 3×3 conv by the flipped filter (wasmKernels.ts).
       const dx = tf.grad((v: tf.Tensor) => tf.conv2d(v as tf.Tensor4D, wt, 1, 'same').square().sum())(xt);
-      const out = [(await fused.data()) as Float32Array, (await dx.data()) as Float32Array];
-      tf.dispose([xt, wt, bt, fused, dx]);
+      const out = [(await fused.data()) as Float32Array, (await dx.data()) as Float32Array, (await elu.data()) as Float32Array];
+      tf.dispose([xt, wt, bt, fused, dx, elu]);
       return out;
     };
-    const [cpuFused, cpuDx] = await run('cpu');
-    const [wasmFused, wasmDx] = await run('wasm');
+    const [cpuFused, cpuDx, cpuElu] = await run('cpu');
+    const [wasmFused, wasmDx, wasmElu] = await run('wasm');
     expect(relErr(wasmFused!, cpuFused!)).toBeLessThan(1e-5);
+    expect(relErr(wasmElu!, cpuElu!)).toBeLessThan(1e-5);
+    expect(Math.min(...wasmElu!), "the negative branch ran").toBeLessThan(-0.5);
     expect(relErr(wasmDx!, cpuDx!)).toBeLessThan(1e-5);
   });
 

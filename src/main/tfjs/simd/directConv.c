@@ -7,6 +7,7 @@
 // cross the image's edge, the taps outside are masked to zero in the same block. Any C (the stem
 // has 1); O % 8 == 0. Freestanding like convFilterGrad.c.
 #include <wasm_simd128.h>
+#include "epilogue.h"
 
 #define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
 
@@ -27,11 +28,6 @@ void conv_pack_filter(const float *w, float *wp, int taps, int C, int O) {
       wasm_v128_store(d + 4, wasm_v128_load(src + 4));
     }
   }
-}
-
-static inline v128_t epilogue(v128_t a, v128_t b, int flags) {
-  a = wasm_f32x4_add(a, b);
-  return flags & 1 ? wasm_f32x4_max(a, wasm_f32x4_splat(0.f)) : a;
 }
 
 // Four neighbouring output pixels whose windows lie inside the row.
@@ -89,7 +85,7 @@ static void quad_edge(const float *x, const float *f, const float *zeros, float 
   if (m > 3) { wasm_v128_store(out + 3 * O, epilogue(a30, b0, fl)); wasm_v128_store(out + 3 * O + 4, epilogue(a31, b1, fl)); }
 }
 
-// y [N][Ho][Wo][O] from x [N][H][W][C] and conv_pack_filter's wp (and the zeros after it); flags: 1 ReLU, 2 add bias [O].
+// y [N][Ho][Wo][O] from x [N][H][W][C] and conv_pack_filter's wp (and the zeros after it); flags: 1 ReLU, 2 add bias [O], 4 ELU.
 // Returns 0, or 1 when O % 8 != 0 (y untouched).
 __attribute__((export_name("conv2d_direct")))
 int conv2d_direct(const float *x, const float *wp, const float *bias, float *y, int N, int H, int W, int C, int Ho, int Wo, int O,

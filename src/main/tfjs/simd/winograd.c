@@ -12,6 +12,7 @@
 // Freestanding like convFilterGrad.c: no linear-memory stack (all locals are scalars or v128), the
 // caller passes a scratch block on the heap.
 #include <wasm_simd128.h>
+#include "epilogue.h"
 
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
@@ -212,12 +213,8 @@ static void output_transform(const float *M, const float *bias, float *y, float 
 #undef TW
         float *out = y + (((long)n * q->Ho + ho0) * q->Wo + wo0 + s) * O + o;
         const long rowStep = (long)q->Wo * O;
-#define PUT(k, v)                                                    \
-  if (ho0 + (k) < q->Ho) {                                           \
-    v128_t e_ = ADD(v, b);                                           \
-    if (flags & 1) e_ = wasm_f32x4_max(e_, z);                       \
-    wasm_v128_store(out + (k) * rowStep, e_);                        \
-  }
+#define PUT(k, v) \
+  if (ho0 + (k) < q->Ho) wasm_v128_store(out + (k) * rowStep, epilogue(v, b, flags));
         PUT(0, y0) PUT(1, y1) PUT(2, y2) PUT(3, y3)
 #undef PUT
       }
@@ -232,7 +229,7 @@ int winograd_scratch(int C, int O) {
   return 144 + 36 * (PLANE(T * C) + PLANE(T * O));
 }
 
-// y [N][Ho][Wo][O] from x [N][H][W][C] and U (winograd_filter's); flags: 1 ReLU, 2 add bias [O].
+// y [N][Ho][Wo][O] from x [N][H][W][C] and U (winograd_filter's); flags: 1 ReLU, 2 add bias [O], 4 ELU.
 // Returns 0, or 1 when C % 4 or O % 8 is not 0 (y untouched).
 __attribute__((export_name("conv3x3_winograd")))
 int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y, float *scratch, int N, int H, int W, int C, int O,
