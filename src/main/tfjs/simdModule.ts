@@ -43,6 +43,13 @@ export interface SimdExports {
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,
   ): number;
+  /** convInputGrad.c: wp [C/8][taps][O][8] from an HWIO filter of taps = kh·kw, then O zeros. */
+  conv_pack_filter_t(w: number, wp: number, taps: number, c: number, o: number): void;
+  /** convInputGrad.c: a conv's dx from dy and conv_pack_filter_t's wp; 1 when C % 8 ≠ 0 (dx untouched). */
+  conv2d_input_grad(
+    dy: number, wp: number, dx: number, n: number, h: number, w: number, c: number, ho: number, wo: number, o: number,
+    kh: number, kw: number, s: number, pt: number, pl: number,
+  ): number;
   /** directConv.c: wp [O/8][taps][C][8] from an HWIO filter of taps = kh·kw, then C zeros. */
   conv_pack_filter(w: number, wp: number, taps: number, c: number, o: number): void;
   /** directConv.c: any filter and stride from conv_pack_filter's wp; flags 1 ReLU, 2 bias. 1 when O % 8 ≠ 0. */

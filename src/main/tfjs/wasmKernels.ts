@@ -6,14 +6,15 @@ import { makeFusedBatchNorm } from './wasmBatchNorm';
 import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
 import { heapOffset, simdKernels } from './simdModule';
-import { simdConv2D, type ConvActivation } from './wasmConv';
+import { simdConv2D, simdConv2DInputGrad, type ConvActivation } from './wasmConv';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
  * Conv2DBackpropInput (strided too) and transposed BatchMatMul on slow scalar paths (TFJS-WASM.md). Each one
  * is rewritten as the forward XNNPACK Conv2D / plain BatchMatMul over transposed operands.
- * The filter gradient runs in our own SIMD kernel where it can (simdModule.ts, simd/convFilterGrad.c).
- * CXR_WASM_FILTER_GRAD=conv or =patches, CXR_WASM_INPUT_GRAD=spread (and CXR_WASM_POOL_GRAD=loop,
+ * The filter gradient runs in our own SIMD kernel where it can (simdModule.ts, simd/convFilterGrad.c);
+ * forward convs (inference's too) and 2×2 max pooling in ours where they win (wasmConv.ts, wasmMaxPoolGrad.ts).
+ * CXR_WASM_FILTER_GRAD=conv or =patches, CXR_WASM_INPUT_GRAD=spread or =polyphase (and CXR_WASM_POOL_GRAD=loop,
  * wasmMaxPoolGrad.ts) select the earlier, slower routes, read per call: for before/after runs in one
  * process (bench/trainAB.ts).
  */
@@ -318,8 +319,13 @@ function makeConv2DBackpropInput(stock: Kernel): Kernel {
     let pr = W + kw - 1 - pl - Wo * sw;
     // Rows past the last real dy row (cut when negative) must be zeros only: −pb ≤ sh − 1.
     if (pt < 0 || pl < 0 || pb < 1 - sh || pr < 1 - sw) return stock({ inputs, backend, attrs });
-    if (kh === 1 && kw === 1 && (sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') return strided1x1InputGrad(backend, dy, filter, sh, sw, pb, pr);
-    if ((sh > 1 || sw > 1) && process.env.CXR_WASM_INPUT_GRAD !== 'spread') {
+    const route = process.env.CXR_WASM_INPUT_GRAD;
+    if ((sh > 1 || sw > 1) && route !== 'spread' && route !== 'polyphase') {
+      const dx = simdConv2DInputGrad(backend, dy, filter, info);
+      if (dx) return dx;
+    }
+    if (kh === 1 && kw === 1 && (sh > 1 || sw > 1) && route !== 'spread') return strided1x1InputGrad(backend, dy, filter, sh, sw, pb, pr);
+    if ((sh > 1 || sw > 1) && route !== 'spread') {
       const dx = polyphaseInputGrad(backend, dy, filter, info);
       if (dx) return dx;
     }

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { relErr } from '../../../../test/helpers/relErr';
 import { registerWasmTrainingKernels } from '../wasmKernels';
-import { simdConv2D } from '../wasmConv';
+import { simdConv2D, simdConv2DInputGrad } from '../wasmConv';
 import { cxrResNet } from '../../models/architectures/cxrResNet';
 import { foldBatchNorm } from '../../models/foldBatchNorm';
 
@@ -97,6 +97,43 @@ describe('forward convs on wasm in our SIMD kernels (simd/winograd.c, simd/direc
     }
     tf.dispose([x, w]);
   });
+
+  // Strided convs' dx in simd/convInputGrad.c, against the cpu backend's gradient.
+  const gradCases: { name: string; x: number[]; w: number[]; s: number; pad: Pad }[] = [
+    { name: "cxrResNet's 3×3 stride-2 stage entry, even size", x: [2, 16, 16, 32], w: [3, 3, 32, 64], s: 2, pad: 'same' },
+    { name: '3×3 stride 2, odd and rectangular', x: [3, 9, 11, 8], w: [3, 3, 8, 16], s: 2, pad: 'same' },
+    { name: '1×1 stride-2 projection (odd rows and columns get nothing)', x: [2, 8, 8, 16], w: [1, 1, 16, 32], s: 2, pad: 'same' },
+    { name: '5×5 stride 3, valid (rows past the last window get nothing)', x: [2, 17, 14, 8], w: [5, 5, 8, 6], s: 3, pad: 'valid' },
+    { name: 'stage 4 entry, 8 px to 4', x: [2, 8, 8, 128], w: [3, 3, 128, 256], s: 2, pad: 'same' },
+  ];
+  for (const c of gradCases) {
+    it(`computes a strided conv's input gradient within 1e-5 of cpu (${c.name})`, async () => {
+      const x = random(c.x, 16);
+      const w = random(c.w, 17);
+      const grads = async (backend: string, ours: boolean) => {
+        await tf.setBackend(backend);
+        const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
+        const wt = tf.tensor4d(w, c.w as [number, number, number, number]);
+        const dy = tf.tidy(() => tf.conv2d(xt, wt, c.s, c.pad).mul(0.5));
+        let out: Float32Array;
+        if (ours) {
+          const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, c.s, 1, c.pad);
+          const dx = simdConv2DInputGrad(tf.backend() as BackendWasm, dy, wt, info);
+          expect(dx, 'the kernel took this shape').toBeDefined();
+          out = (tf.engine().makeTensorFromTensorInfo(dx!).dataSync() as Float32Array).slice();
+          (tf.backend() as BackendWasm).disposeData(dx!.dataId);
+        } else {
+          out = tf.tidy(() => tf.conv2dTranspose(dy as tf.Tensor4D, wt, xt.shape as [number, number, number, number], c.s, c.pad).dataSync() as Float32Array);
+        }
+        tf.dispose([xt, wt, dy]);
+        return out;
+      };
+      const want = await grads('cpu', false);
+      const got = await grads('wasm', true);
+      expect(got.length).toBe(want.length);
+      expect(relErr(got, want)).toBeLessThan(1e-5);
+    });
+  }
 
   it('declines what XNNPACK runs faster or it has no kernel for', async () => {
     // Stride 1 with channels in not a multiple of 4; out not a multiple of 8; a 1×1 and a 5×5 at stride 1.
