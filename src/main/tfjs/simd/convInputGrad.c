@@ -7,8 +7,9 @@
 // (wasmKernels.ts: one polyphase conv with a 2x2 filter on XNNPACK, then depth-to-space) does
 // 1.8x the multiply-adds for a 3x3 stride 2. Any O; C % 8 == 0. Freestanding like convFilterGrad.c.
 #include <wasm_simd128.h>
+#include "block4x8.h"
 
-#define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
+#define RAW(a, h) (a)
 
 // wp [C/8][kh*kw][O][8] from the HWIO filter w [kh*kw][C][O], then O zeros.
 __attribute__((export_name("conv_pack_filter_t")))
@@ -27,7 +28,6 @@ int conv2d_input_grad(const float *dy, const float *wp, float *dx, int N, int H,
                       int kh, int kw, int s, int pt, int pl) {
   if (C % 8 != 0 || pt < 0 || pl < 0) return 1;
   const float *zeros = wp + (long)kh * kw * C * O;
-  const v128_t z = wasm_f32x4_splat(0.f);
   for (int n = 0; n < N; n++) {
     for (int h = 0; h < H; h++) {
       float *row = dx + ((long)n * H + h) * W * C;
@@ -37,7 +37,7 @@ int conv2d_input_grad(const float *dy, const float *wp, float *dx, int N, int H,
           const int count = (W - pw + s - 1) / s;
           for (int k0 = 0; k0 < count; k0 += 4) {
             const int m = count - k0 < 4 ? count - k0 : 4;
-            v128_t a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+            BLOCK_ZERO;
             // Taps with h + pt - i and pw + pl - j multiples of s.
             for (int i = (h + pt) % s; i < kh && i <= h + pt; i += s) {
               const int ho = (h + pt - i) / s;
@@ -49,23 +49,11 @@ int conv2d_input_grad(const float *dy, const float *wp, float *dx, int N, int H,
                 const float *p0 = AT(0), *p1 = AT(1), *p2 = AT(2), *p3 = AT(3);
 #undef AT
                 const float *g = f + (long)(i * kw + j) * O * 8;
-                for (int o = 0; o < O; o++, g += 8) {
-                  const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-                  const v128_t x0 = wasm_v128_load32_splat(p0 + o), x1 = wasm_v128_load32_splat(p1 + o);
-                  const v128_t x2 = wasm_v128_load32_splat(p2 + o), x3 = wasm_v128_load32_splat(p3 + o);
-                  MAC(a00, x0, g0); MAC(a01, x0, g1);
-                  MAC(a10, x1, g0); MAC(a11, x1, g1);
-                  MAC(a20, x2, g0); MAC(a21, x2, g1);
-                  MAC(a30, x3, g0); MAC(a31, x3, g1);
-                }
+                for (int o = 0; o < O; o++, g += 8) BLOCK_STEP(p0 + o, p1 + o, p2 + o, p3 + o, g);
               }
             }
             float *out = row + (long)(pw + s * k0) * C + cb;
-            const long step = (long)s * C;
-            wasm_v128_store(out, a00); wasm_v128_store(out + 4, a01);
-            if (m > 1) { wasm_v128_store(out + step, a10); wasm_v128_store(out + step + 4, a11); }
-            if (m > 2) { wasm_v128_store(out + 2 * step, a20); wasm_v128_store(out + 2 * step + 4, a21); }
-            if (m > 3) { wasm_v128_store(out + 3 * step, a30); wasm_v128_store(out + 3 * step + 4, a31); }
+            BLOCK_STORE(out, (long)s * C, m, RAW);
           }
         }
       }

@@ -4,12 +4,14 @@
 //   y[n][ho][wo][o] = act(bias[o] + sum over i, j, c of x[n][ho*s + i - pt][wo*s + j - pl][c] * w[i][j][c][o])
 // Each block of 4 output pixels x 8 output channels stays in registers while the taps and input
 // channels run (the filter strip for 8 outputs, repacked contiguous, stays in L1); where windows
-// cross the image's edge, the taps outside are masked to zero in the same block. Any C (the stem
-// has 1); O % 8 == 0. Freestanding like convFilterGrad.c.
+// cross the image's edge, the taps outside read zeros in the same block. Any C (the stem has 1);
+// O % 8 == 0. Freestanding like convFilterGrad.c.
 #include <wasm_simd128.h>
+#include "block4x8.h"
 #include "epilogue.h"
 
-#define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
+// The epilogue of a block row's half h (bias b0 or b1).
+#define ACT(a, h) epilogue(a, (h) ? b1 : b0, q->flags)
 
 typedef struct {
   int H, W, C, Ho, Wo, O, kh, kw, s, pt, pl, flags;
@@ -33,25 +35,13 @@ void conv_pack_filter(const float *w, float *wp, int taps, int C, int O) {
 // Four neighbouring output pixels whose windows lie inside the row.
 static void quad(const float *x, const float *f, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, v128_t b0, v128_t b1) {
   const int C = q->C, step = q->s * C, w0 = wo * q->s - q->pl;
-  v128_t a00 = wasm_f32x4_splat(0.f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  BLOCK_ZERO;
   for (int i = i0; i < i1; i++) {
     const float *xp = x + (((long)n * q->H + h0 + i) * q->W + w0) * C, *g = f + ((long)i * q->kw * C) * 8;
     // The taps of one filter row, every column and channel, are contiguous in both x and wp.
-    for (int k = 0, m = q->kw * C; k < m; k++, xp++, g += 8) {
-      const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-      const v128_t x0 = wasm_v128_load32_splat(xp), x1 = wasm_v128_load32_splat(xp + step);
-      const v128_t x2 = wasm_v128_load32_splat(xp + 2 * step), x3 = wasm_v128_load32_splat(xp + 3 * step);
-      MAC(a00, x0, g0); MAC(a01, x0, g1);
-      MAC(a10, x1, g0); MAC(a11, x1, g1);
-      MAC(a20, x2, g0); MAC(a21, x2, g1);
-      MAC(a30, x3, g0); MAC(a31, x3, g1);
-    }
+    for (int k = 0, m = q->kw * C; k < m; k++, xp++, g += 8) BLOCK_STEP(xp, xp + step, xp + 2 * step, xp + 3 * step, g);
   }
-  const int O = q->O, fl = q->flags;
-  wasm_v128_store(out, epilogue(a00, b0, fl)); wasm_v128_store(out + 4, epilogue(a01, b1, fl));
-  wasm_v128_store(out + O, epilogue(a10, b0, fl)); wasm_v128_store(out + O + 4, epilogue(a11, b1, fl));
-  wasm_v128_store(out + 2 * O, epilogue(a20, b0, fl)); wasm_v128_store(out + 2 * O + 4, epilogue(a21, b1, fl));
-  wasm_v128_store(out + 3 * O, epilogue(a30, b0, fl)); wasm_v128_store(out + 3 * O + 4, epilogue(a31, b1, fl));
+  BLOCK_STORE(out, q->O, 4, ACT);
 }
 
 // The first m (<= 4) of four neighbouring output pixels, windows crossing the row's edge: a tap
@@ -59,7 +49,7 @@ static void quad(const float *x, const float *f, float *out, const Shape *q, int
 // arithmetic (masking the loads instead needs more registers than SIMD128 has: 2x slower).
 static void quad_edge(const float *x, const float *f, const float *zeros, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, int m, v128_t b0, v128_t b1) {
   const int C = q->C, W = q->W, s = q->s, w0 = wo * s - q->pl;
-  v128_t a00 = wasm_f32x4_splat(0.f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+  BLOCK_ZERO;
   for (int i = i0; i < i1; i++) {
     const float *xr = x + ((long)n * q->H + h0 + i) * W * C;
     for (int j = 0; j < q->kw; j++) {
@@ -67,22 +57,10 @@ static void quad_edge(const float *x, const float *f, const float *zeros, float 
       const float *p0 = AT(0), *p1 = AT(1), *p2 = AT(2), *p3 = AT(3);
 #undef AT
       const float *g = f + ((long)(i * q->kw + j) * C) * 8;
-      for (int c = 0; c < C; c++, g += 8) {
-        const v128_t g0 = wasm_v128_load(g), g1 = wasm_v128_load(g + 4);
-        const v128_t x0 = wasm_v128_load32_splat(p0 + c), x1 = wasm_v128_load32_splat(p1 + c);
-        const v128_t x2 = wasm_v128_load32_splat(p2 + c), x3 = wasm_v128_load32_splat(p3 + c);
-        MAC(a00, x0, g0); MAC(a01, x0, g1);
-        MAC(a10, x1, g0); MAC(a11, x1, g1);
-        MAC(a20, x2, g0); MAC(a21, x2, g1);
-        MAC(a30, x3, g0); MAC(a31, x3, g1);
-      }
+      for (int c = 0; c < C; c++, g += 8) BLOCK_STEP(p0 + c, p1 + c, p2 + c, p3 + c, g);
     }
   }
-  const int O = q->O, fl = q->flags;
-  wasm_v128_store(out, epilogue(a00, b0, fl)); wasm_v128_store(out + 4, epilogue(a01, b1, fl));
-  if (m > 1) { wasm_v128_store(out + O, epilogue(a10, b0, fl)); wasm_v128_store(out + O + 4, epilogue(a11, b1, fl)); }
-  if (m > 2) { wasm_v128_store(out + 2 * O, epilogue(a20, b0, fl)); wasm_v128_store(out + 2 * O + 4, epilogue(a21, b1, fl)); }
-  if (m > 3) { wasm_v128_store(out + 3 * O, epilogue(a30, b0, fl)); wasm_v128_store(out + 3 * O + 4, epilogue(a31, b1, fl)); }
+  BLOCK_STORE(out, q->O, m, ACT);
 }
 
 // y [N][Ho][Wo][O] from x [N][H][W][C] and conv_pack_filter's wp (and the zeros after it); flags: 1 ReLU, 2 add bias [O], 4 ELU.

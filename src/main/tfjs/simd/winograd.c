@@ -12,13 +12,15 @@
 // Freestanding like convFilterGrad.c: no linear-memory stack (all locals are scalars or v128), the
 // caller passes a scratch block on the heap.
 #include <wasm_simd128.h>
+#include "block4x8.h"
 #include "epilogue.h"
+
+#define RAW(a, h) (a)
 
 #define ADD wasm_f32x4_add
 #define SUB wasm_f32x4_sub
 #define MUL wasm_f32x4_mul
 #define K(v) wasm_f32x4_splat(v)
-#define MAC(a, xv, g) a = ADD(a, MUL(xv, g))
 
 // o = B^T d, along one axis of a 6x6 tile (the input transform).
 #define BT(d0, d1, d2, d3, d4, d5, o0, o1, o2, o3, o4, o5)       \
@@ -158,7 +160,6 @@ static void input_transform(const float *x, float *V, float *tmp, const Geo *q, 
 // 8-output block of M stays in registers while c runs; the 8-wide strip of U (C x 32 bytes) is
 // reused by every tile group.
 static void gemm(const float *V, const float *U, float *M, int T, int C, int O) {
-  const v128_t z = wasm_f32x4_splat(0.f);
   for (int p = 0; p < 36; p++) {
     const float *Vp = V + p * PLANE(T * C);
     const float *Up = U + p * PLANE(C * O);
@@ -167,21 +168,9 @@ static void gemm(const float *V, const float *U, float *M, int T, int C, int O) 
       const float *Ub = Up + (long)ob * C;
       for (int t = 0; t < T; t += 4) {
         const float *v0 = Vp + (long)t * C, *v1 = v0 + C, *v2 = v1 + C, *v3 = v2 + C;
-        v128_t a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
-        for (int c = 0; c < C; c++) {
-          const v128_t u0 = wasm_v128_load(Ub + c * 8), u1 = wasm_v128_load(Ub + c * 8 + 4);
-          const v128_t x0 = wasm_v128_load32_splat(v0 + c), x1 = wasm_v128_load32_splat(v1 + c);
-          const v128_t x2 = wasm_v128_load32_splat(v2 + c), x3 = wasm_v128_load32_splat(v3 + c);
-          MAC(a00, x0, u0); MAC(a01, x0, u1);
-          MAC(a10, x1, u0); MAC(a11, x1, u1);
-          MAC(a20, x2, u0); MAC(a21, x2, u1);
-          MAC(a30, x3, u0); MAC(a31, x3, u1);
-        }
-        float *m = Mp + (long)t * O + ob;
-        wasm_v128_store(m, a00); wasm_v128_store(m + 4, a01);
-        wasm_v128_store(m + O, a10); wasm_v128_store(m + O + 4, a11);
-        wasm_v128_store(m + 2 * O, a20); wasm_v128_store(m + 2 * O + 4, a21);
-        wasm_v128_store(m + 3 * O, a30); wasm_v128_store(m + 3 * O + 4, a31);
+        BLOCK_ZERO;
+        for (int c = 0; c < C; c++) BLOCK_STEP(v0 + c, v1 + c, v2 + c, v3 + c, Ub + c * 8);
+        BLOCK_STORE(Mp + (long)t * O + ob, O, 4, RAW);
       }
     }
   }
