@@ -11,7 +11,10 @@
  * The peer runs after the tfjs side, so the two never share the cores; it runs only on CPU backends
  * and is skipped, saying why, where PyTorch is not installed (Debian's python3-torch).
  * Inference runs on the model as the predictor runs it, batch norms folded into the convs
- * (src/main/models/foldBatchNorm.ts); BENCH_FOLD=0 runs the model as built instead.
+ * (src/main/models/foldBatchNorm.ts), layer by layer through ModelGraph (models/forwardPass.ts);
+ * BENCH_FOLD=0 runs the model as built instead. PyTorch on this machine runs inference in one of
+ * two modes from process to process, about 200 or about 900–1100 img/s for cxrResNet (the same
+ * seed, flushing denormals or not): compare with its fast runs.
  * Run: npm run bench:model   (BENCH_ARCHS=zhongSlim,cxrResNet to choose; BENCH_INFER_ONLY=1 skips training; BENCH_WORKERS=0 skips the
  * gradient peer and the worker pool (the GPU check); BENCH_TRAIN_STEPS=20 for more timed training
  * steps on a GPU; BENCH_INFER_SECONDS=4; BENCH_TORCH=0 skips PyTorch)
@@ -29,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { startSourceWorker } from '../src/main/workers/startWorker';
 import { findTorchPython, runTorchPeer } from './torchPeer';
 import { foldBatchNorm } from '../src/main/models/foldBatchNorm';
+import { ModelGraph } from '../src/main/models/forwardPass';
 
 const BATCH = 32;
 const CPU_BACKENDS = ['wasm', 'cpu', 'tfjs-node'];
@@ -38,6 +42,19 @@ const INFER_ONLY = process.env.BENCH_INFER_ONLY === '1';
 /** The model inference runs: folded as the predictor folds it, unless BENCH_FOLD=0. */
 function inferenceModel(model: tf.LayersModel): tf.LayersModel {
   return FOLD ? foldBatchNorm(model).model : model;
+}
+
+/**
+ * One forward pass to the probabilities as the predictor runs it (ModelGraph, layer by layer),
+ * not model.predict, whose batching and checks cost about 5 ms more a batch of 32 (8 %).
+ */
+function forwardOf(model: tf.LayersModel): (x: tf.Tensor) => Promise<void> {
+  const graph = new ModelGraph(model);
+  return async (x) => {
+    const y = tf.tidy(() => graph.output(graph.forward(x)));
+    await y.data();
+    y.dispose();
+  };
 }
 
 async function timeIt(n: number, f: () => Promise<void>): Promise<number> {
@@ -61,11 +78,8 @@ async function inferRate(arch: ArchitectureName, seconds: number): Promise<{ img
   const built = spec.build();
   const model = inferenceModel(built);
   const x = tf.tensor4d(halfBatch(arch).x, [BATCH, spec.inputSize, spec.inputSize, spec.channels]);
-  const run = async (): Promise<void> => {
-    const y = model.predict(x) as tf.Tensor;
-    await y.data();
-    y.dispose();
-  };
+  const forward = forwardOf(model);
+  const run = (): Promise<void> => forward(x);
   await run();
   let n = 0;
   const t = performance.now();
@@ -102,18 +116,11 @@ async function measure(arch: ArchitectureName, workers: number, steps: number): 
   }
   const x = tf.tensor4d(batch.x, [BATCH, spec.inputSize, spec.inputSize, spec.channels]);
   const infer = inferenceModel(model);
-  const inferStep = await timeIt(Math.max(3, steps * 2), async () => {
-    const p = infer.predict(x) as tf.Tensor;
-    await p.data();
-    p.dispose();
-  });
+  const forward = forwardOf(infer);
+  const inferStep = await timeIt(Math.max(3, steps * 2), () => forward(x));
   out.inferImgPerS = round(BATCH / inferStep);
   const one = x.slice([0, 0, 0, 0], [1, spec.inputSize, spec.inputSize, spec.channels]);
-  const latency = await timeIt(10, async () => {
-    const p = infer.predict(one) as tf.Tensor;
-    await p.data();
-    p.dispose();
-  });
+  const latency = await timeIt(10, () => forward(one));
   out.latencyMs = round(latency * 1000);
   out.rssMB = Math.round(process.memoryUsage().rss / 2 ** 20);
   if (infer !== model) infer.dispose();
