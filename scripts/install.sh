@@ -64,9 +64,10 @@ command -v dcmcjpls >/dev/null 2>&1 && command -v dcmj2pnm >/dev/null 2>&1 || to
 command -v gdcmconv >/dev/null 2>&1 && command -v gdcmimg >/dev/null 2>&1 || tools_missing+=(libgdcm-tools)
 command -v opj_decompress >/dev/null 2>&1 || tools_missing+=(libopenjp2-tools)
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || tools_missing+=(python3-torch)
-# clang and lld (wasm-ld) rebuild resources/wasm/cxr-simd.wasm in a test that checks the committed
-# binary is its source's build (scripts/build-wasm.sh); the app itself loads the committed binary.
-command -v clang >/dev/null 2>&1 && command -v wasm-ld >/dev/null 2>&1 || tools_missing+=(clang lld)
+# clang 16 and lld 16 (wasm-ld) rebuild resources/wasm/cxr-simd*.wasm in a test that checks the
+# committed binaries are their source's build (scripts/build-wasm.sh; clang 16 for relaxed SIMD's
+# standard opcodes); the app itself loads the committed binaries.
+command -v clang-16 >/dev/null 2>&1 && command -v wasm-ld-16 >/dev/null 2>&1 || tools_missing+=(clang-16 lld-16)
 if [ ${#tools_missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""

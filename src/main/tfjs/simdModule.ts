@@ -1,17 +1,25 @@
 /**
  * The project's own wasm SIMD kernels (src/main/tfjs/simd/*.c, built by scripts/build-wasm.sh into
- * resources/wasm/cxr-simd.wasm), instantiated on the tfjs wasm backend's own memory so that they
- * read and write tensors where tfjs keeps them: a pointer is a tensor's heap offset, nothing is
- * copied. One instance per backend memory (each worker thread has its own backend).
- * CXR_WASM_SIMD=0 turns them off, read per call (before/after runs in one process); a missing or
- * unloadable binary turns them off with the reason in simdKernelStatus() (`cxr info`).
+ * resources/wasm/), instantiated on the tfjs wasm backend's own memory so that they read and write
+ * tensors where tfjs keeps them: a pointer is a tensor's heap offset, nothing is copied. One
+ * instance per backend memory (each worker thread has its own backend).
+ * Two builds of the same source: cxr-simd-fma.wasm, whose multiply-adds are relaxed SIMD's fused
+ * f32x4.relaxed_madd (one vfmadd on x64 with FMA3, where SIMD128 takes a multiply and an add), is
+ * used where the engine has relaxed SIMD: Electron 45's V8 ships it; Node 20's V8 (11.3) has it
+ * behind --experimental-wasm-relaxed-simd, which is turned on here, before the module compiles, when
+ * the binary does not validate without it. Otherwise, and with CXR_WASM_FMA=0, cxr-simd.wasm (SIMD128).
+ * CXR_WASM_SIMD=0 turns the kernels off; both switches are read per call (before/after runs in one
+ * process). A missing or unloadable binary turns them off with the reason in simdKernelStatus()
+ * (`cxr info`).
  */
 import fs from 'node:fs';
+import v8 from 'node:v8';
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { findResource, resourceCandidates } from '../resourceFile';
 
 export const SIMD_WASM = 'wasm/cxr-simd.wasm';
+export const SIMD_FMA_WASM = 'wasm/cxr-simd-fma.wasm';
 
 export interface SimdExports {
   /** convFilterGrad.c: 0 when done, 1 when the channel counts have no kernel (dw untouched). */
@@ -60,62 +68,93 @@ export interface SimdExports {
 }
 
 // The main process compiles against ES2022 + node types, which have no WebAssembly declarations
-// (they live in lib.dom); the few constructors used here, typed locally.
+// (they live in lib.dom); the few members used here, typed locally.
 type WasmModule = object;
 type WasmMemory = object;
 const WasmApi = (globalThis as unknown as {
   WebAssembly: {
     Module: new (bytes: Uint8Array) => WasmModule;
     Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+    validate(bytes: Uint8Array): boolean;
   };
 }).WebAssembly;
 
-let compiled: WasmModule | undefined;
-let failure: string | undefined;
-const instances = new WeakMap<WasmMemory, SimdExports>();
+type Build = 'fma' | 'simd128';
+interface Loaded {
+  module?: WasmModule;
+  failure?: string;
+  instances: WeakMap<WasmMemory, SimdExports>;
+}
+const builds: Partial<Record<Build, Loaded>> = {};
 
-function compile(): WasmModule | undefined {
-  if (compiled || failure) return compiled;
-  const file = findResource(SIMD_WASM);
-  if (!file) {
-    failure = `no ${SIMD_WASM} (looked in ${resourceCandidates(SIMD_WASM).join(', ')}; scripts/build-wasm.sh builds it)`;
-    return undefined;
-  }
-  try {
-    compiled = new WasmApi.Module(fs.readFileSync(file));
-  } catch (err) {
-    failure = `${file}: ${err instanceof Error ? err.message : String(err)}`;
-  }
-  return compiled;
+/** Undefined where the engine takes relaxed SIMD (turning on V8's flag where it needs one), else why not. */
+function relaxedSimdMissing(bytes: Uint8Array): string | undefined {
+  if (WasmApi.validate(bytes)) return undefined;
+  // Node 20's V8 11.3 implements the standard relaxed SIMD opcodes behind this flag; setting a
+  // wasm feature flag before compiling is what `node --experimental-wasm-relaxed-simd` does.
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (WasmApi.validate(bytes)) return undefined;
+  return `V8 ${process.versions.v8} does not validate relaxed SIMD`;
 }
 
-/** The kernels bound to `backend`'s heap, or null (off, or unavailable: see simdKernelStatus). */
+function load(build: Build): Loaded {
+  const known = builds[build];
+  if (known) return known;
+  const loaded: Loaded = { instances: new WeakMap() };
+  builds[build] = loaded;
+  const resource = build === 'fma' ? SIMD_FMA_WASM : SIMD_WASM;
+  const file = findResource(resource);
+  if (!file) {
+    loaded.failure = `no ${resource} (looked in ${resourceCandidates(resource).join(', ')}; scripts/build-wasm.sh builds it)`;
+    return loaded;
+  }
+  try {
+    const bytes = fs.readFileSync(file);
+    loaded.failure = build === 'fma' ? relaxedSimdMissing(bytes) : undefined;
+    if (!loaded.failure) loaded.module = new WasmApi.Module(bytes);
+  } catch (err) {
+    loaded.failure = `${file}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return loaded;
+}
+
+function bind(loaded: Loaded, memory: WasmMemory): SimdExports | null {
+  const known = loaded.instances.get(memory);
+  if (known) return known;
+  if (!loaded.module) return null;
+  try {
+    // A threaded tfjs binary (CXR_WASM_THREADS) has shared memory, which this module does not import.
+    const exports = new WasmApi.Instance(loaded.module, { env: { memory } }).exports as unknown as SimdExports;
+    loaded.instances.set(memory, exports);
+    return exports;
+  } catch (err) {
+    loaded.module = undefined;
+    loaded.failure = `cannot bind it to the tfjs heap: ${err instanceof Error ? err.message : String(err)}`;
+    return null;
+  }
+}
+
+let noMemory: string | undefined;
+
+/** The kernels bound to `backend`'s heap (the FMA build where it loads), or null (off, or unavailable: see simdKernelStatus). */
 export function simdKernels(backend: BackendWasm): SimdExports | null {
   if (process.env.CXR_WASM_SIMD === '0') return null;
   const memory = (backend.wasm as unknown as { asm?: { memory?: WasmMemory } }).asm?.memory;
   if (!memory) {
-    failure ??= 'the tfjs wasm backend does not expose its memory (asm.memory)';
+    noMemory = 'the tfjs wasm backend does not expose its memory (asm.memory)';
     return null;
   }
-  const known = instances.get(memory);
-  if (known) return known;
-  const module = compile();
-  if (!module) return null;
-  try {
-    // A threaded tfjs binary (CXR_WASM_THREADS) has shared memory, which this module does not import.
-    const exports = new WasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
-    instances.set(memory, exports);
-    return exports;
-  } catch (err) {
-    failure = `cannot bind ${SIMD_WASM} to the tfjs heap: ${err instanceof Error ? err.message : String(err)}`;
-    return null;
-  }
+  return (process.env.CXR_WASM_FMA !== '0' && bind(load('fma'), memory)) || bind(load('simd128'), memory);
 }
 
-/** 'on', 'off (CXR_WASM_SIMD=0)', or why the kernels are unavailable. */
+/** 'on (…)' naming the build in use (and why not the FMA one), 'off (CXR_WASM_SIMD=0)', or why the kernels are unavailable. */
 export function simdKernelStatus(backend: BackendWasm): string {
   if (process.env.CXR_WASM_SIMD === '0') return 'off (CXR_WASM_SIMD=0)';
-  return simdKernels(backend) ? 'on' : `unavailable: ${failure}`;
+  const kernels = simdKernels(backend);
+  if (!kernels) return `unavailable: ${noMemory ?? `${SIMD_WASM}: ${builds.simd128?.failure}`}`;
+  if (process.env.CXR_WASM_FMA === '0') return 'on (SIMD128; CXR_WASM_FMA=0)';
+  const fma = builds.fma;
+  return fma?.module ? 'on (relaxed SIMD, fused multiply-add)' : `on (SIMD128; ${SIMD_FMA_WASM}: ${fma?.failure})`;
 }
 
 /** A tensor's byte offset on the wasm heap. */

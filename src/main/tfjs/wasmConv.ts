@@ -7,8 +7,9 @@
  *   wasmKernels.ts) take it too.
  * - the strided 3×3 and 5×5 convs by a register-blocked direct conv (simd/directConv.c), and
  *   strided convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
- * Filters are transformed or repacked on every call (about 1 % of the conv's work for 256 → 256 at
- * 4 px): weights change at every training step, and a cache keyed by tensor would outlive them.
+ * Transformed and repacked filters are kept for a filter seen a second time (filterCache below):
+ * inference runs the same weights batch after batch, and the Winograd transform of a 256 → 256
+ * filter is about 0.9 ms, a fifth of that layer at batch 32 and nearly all of it for one image.
  * Per layer, batch 32, against XNNPACK's conv (bench/kernelAB.ts) — see the README's Benchmarks.
  * CXR_WASM_CONV=xnnpack runs XNNPACK's conv for all, =direct the direct kernel where Winograd would
  * run (before/after runs in one process); the SIMD kernels off or unavailable (simdModule.ts) is
@@ -44,26 +45,26 @@ const flagsOf = (act: ConvActivation, bias: Info | undefined): number => (act ==
 
 function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co } = info;
-  const u = backend.makeOutput([simd.winograd_filter_size(ci, co)], 'float32');
+  const u = packedFilter(backend, filter, 'winograd', simd.winograd_filter_size(ci, co), (at) => simd.winograd_filter(heapOffset(backend, filter), at, ci, co));
+  if (!u) return undefined;
   const scratch = backend.makeOutput([simd.winograd_scratch(ci, co)], 'float32');
   const y = backend.makeOutput([n, Ho, Wo, co], 'float32');
   // Offsets after the last allocation: growing the heap never moves a tensor.
   const at = (t: Info): number => heapOffset(backend, t);
-  let status = simd.winograd_filter(at(filter), at(u), ci, co);
-  if (status === 0) {
-    status = simd.conv3x3_winograd(at(x), at(u), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
-  }
-  return finish(backend, y, status, [u, scratch]);
+  const status = simd.conv3x3_winograd(at(x), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
+  return finish(backend, y, status, [scratch, ...u.temporary]);
 }
 
 function direct(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
-  const packed = backend.makeOutput([kh * kw * ci * co + ci], 'float32'); // and ci zeros
+  const packed = packedFilter(backend, filter, 'direct', kh * kw * ci * co + ci, (at) => { // and ci zeros
+    simd.conv_pack_filter(heapOffset(backend, filter), at, kh * kw, ci, co);
+    return 0;
+  })!;
   const y = backend.makeOutput([n, Ho, Wo, co], 'float32');
   const at = (t: Info): number => heapOffset(backend, t);
-  simd.conv_pack_filter(at(filter), at(packed), kh * kw, ci, co);
-  const status = simd.conv2d_direct(at(x), at(packed), bias ? at(bias) : 0, at(y), n, H, W, ci, Ho, Wo, co, kh, kw, info.strideHeight, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
-  return finish(backend, y, status, [packed]);
+  const status = simd.conv2d_direct(at(x), at(packed.info), bias ? at(bias) : 0, at(y), n, H, W, ci, Ho, Wo, co, kh, kw, info.strideHeight, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
+  return finish(backend, y, status, packed.temporary);
 }
 
 /**
@@ -78,12 +79,14 @@ export function simdConv2DInputGrad(backend: BackendWasm, dy: Info, filter: Info
   if (info.padInfo.top < 0 || info.padInfo.left < 0) return undefined;
   const simd = simdKernels(backend);
   if (!simd) return undefined;
-  const packed = backend.makeOutput([kh * kw * ci * co + co], 'float32'); // and co zeros
+  const packed = packedFilter(backend, filter, 'inputGrad', kh * kw * ci * co + co, (at) => { // and co zeros
+    simd.conv_pack_filter_t(heapOffset(backend, filter), at, kh * kw, ci, co);
+    return 0;
+  })!;
   const dx = backend.makeOutput([n, H, W, ci], 'float32');
   const at = (t: Info): number => heapOffset(backend, t);
-  simd.conv_pack_filter_t(at(filter), at(packed), kh * kw, ci, co);
-  const status = simd.conv2d_input_grad(at(dy), at(packed), at(dx), n, H, W, ci, Ho, Wo, co, kh, kw, s, info.padInfo.top, info.padInfo.left);
-  return finish(backend, dx, status, [packed]);
+  const status = simd.conv2d_input_grad(at(dy), at(packed.info), at(dx), n, H, W, ci, Ho, Wo, co, kh, kw, s, info.padInfo.top, info.padInfo.left);
+  return finish(backend, dx, status, packed.temporary);
 }
 
 function finish(backend: BackendWasm, y: Info, status: number, temporaries: Info[]): Info | undefined {
@@ -91,4 +94,105 @@ function finish(backend: BackendWasm, y: Info, status: number, temporaries: Info
   if (status === 0) return y;
   backend.disposeData(y.dataId);
   return undefined;
+}
+
+type PackKind = 'winograd' | 'direct' | 'inputGrad';
+
+/**
+ * Filters as our kernels read them (Winograd's U, the direct and input-gradient kernels' repacking),
+ * kept per backend for a filter that comes back: the second time one filter tensor reaches a kernel
+ * of one kind, its packing is kept for the calls after. Inference runs the same weights batch after
+ * batch; training's filters are new tensors every step, and the transposed filter of a stride-1
+ * input gradient is made per call, so what they pack is used once and freed at once.
+ * Keyed by the filter's dataId: a tensor's data never changes under its dataId (a variable's assign
+ * gives it a new one), and disposeData, wrapped once per backend, frees the packing with the filter.
+ * CXR_WASM_FILTER_CACHE_MB (default 128; 0 turns it off, read per call) bounds what is kept: cxrResNet's filters
+ * take 14 MB packed; zhong2020's would take more than a GB, and past the bound pack on every call.
+ */
+class FilterCache {
+  private readonly kept = new Map<object, Map<PackKind, Info>>();
+  private readonly seen = new WeakMap<object, Set<PackKind>>();
+  floats = 0;
+
+  constructor(private readonly backend: BackendWasm) {
+    const dispose = backend.disposeData.bind(backend);
+    backend.disposeData = (dataId: object, force?: boolean): boolean => {
+      const freed = dispose(dataId, force);
+      if (freed) this.drop(dataId, dispose);
+      return freed;
+    };
+  }
+
+  get entries(): number {
+    let n = 0;
+    for (const kinds of this.kept.values()) n += kinds.size;
+    return n;
+  }
+
+  find(filter: Info, kind: PackKind): Info | undefined {
+    return this.kept.get(filter.dataId)?.get(kind);
+  }
+
+  /** Whether a packing of `floats` for this filter and kind should be kept (its second sighting, within the bound). */
+  shouldKeep(filter: Info, kind: PackKind, floats: number): boolean {
+    const kinds = this.seen.get(filter.dataId) ?? new Set<PackKind>();
+    this.seen.set(filter.dataId, kinds);
+    if (!kinds.has(kind)) {
+      kinds.add(kind);
+      return false;
+    }
+    return this.floats + floats <= cacheLimit();
+  }
+
+  keep(filter: Info, kind: PackKind, packed: Info): void {
+    const kinds = this.kept.get(filter.dataId) ?? new Map<PackKind, Info>();
+    this.kept.set(filter.dataId, kinds);
+    kinds.set(kind, packed);
+    this.floats += packed.shape[0]!;
+  }
+
+  private drop(dataId: object, dispose: (dataId: object, force?: boolean) => boolean): void {
+    const kinds = this.kept.get(dataId);
+    if (!kinds) return;
+    this.kept.delete(dataId);
+    for (const packed of kinds.values()) {
+      this.floats -= packed.shape[0]!;
+      dispose(packed.dataId, true);
+    }
+  }
+}
+
+/** The bound in floats, read per call (0: nothing is kept or used; A/B runs in one process). */
+const cacheLimit = (): number => Number(process.env.CXR_WASM_FILTER_CACHE_MB ?? 128) * 2 ** 18;
+
+const caches = new WeakMap<BackendWasm, FilterCache>();
+
+function cacheOf(backend: BackendWasm): FilterCache {
+  let cache = caches.get(backend);
+  if (!cache) caches.set(backend, (cache = new FilterCache(backend)));
+  return cache;
+}
+
+/** What packed filters the backend keeps (tests, `cxr info`). */
+export function filterCacheStats(backend: BackendWasm): { entries: number; megabytes: number } {
+  const cache = cacheOf(backend);
+  return { entries: cache.entries, megabytes: Math.round((cache.floats * 4) / 2 ** 20 * 10) / 10 };
+}
+
+/**
+ * The filter packed `floats` long by `fill` (given the packing's heap offset, it returns 0 or a
+ * kernel's refusal), from the cache or new; `temporary` lists what the caller frees after its call.
+ */
+function packedFilter(backend: BackendWasm, filter: Info, kind: PackKind, floats: number, fill: (at: number) => number): { info: Info; temporary: Info[] } | undefined {
+  const cache = cacheOf(backend);
+  const known = cacheLimit() > 0 ? cache.find(filter, kind) : undefined;
+  if (known) return { info: known, temporary: [] };
+  const packed = backend.makeOutput([floats], 'float32');
+  if (fill(heapOffset(backend, packed)) !== 0) {
+    backend.disposeData(packed.dataId);
+    return undefined;
+  }
+  if (!cache.shouldKeep(filter, kind, floats)) return { info: packed, temporary: [packed] };
+  cache.keep(filter, kind, packed);
+  return { info: packed, temporary: [] };
 }

@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { relErr } from '../../../../test/helpers/relErr';
+import { describeEachSimdBuild } from '../../../../test/helpers/simdBuilds';
 import { conv2DBackpropFilterSimd, registerWasmTrainingKernels } from '../wasmKernels';
-import { SIMD_WASM, simdKernelStatus } from '../simdModule';
+import { SIMD_FMA_WASM, SIMD_WASM, simdKernelStatus } from '../simdModule';
 import { findResource } from '../../resourceFile';
 
 /** dW of sum(conv(x, w)²) on the cpu backend: an independent reference. */
@@ -38,7 +39,7 @@ async function simdFilterGrad(x: Float32Array, xs: number[], w: Float32Array, ws
 
 const random = (shape: number[], seed: number): Float32Array => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
 
-describe('SIMD conv filter gradient (simd/convFilterGrad.c)', () => {
+describeEachSimdBuild('SIMD conv filter gradient (simd/convFilterGrad.c)', (build) => {
   beforeAll(async () => {
     await tf.setBackend('wasm');
     registerWasmTrainingKernels();
@@ -46,7 +47,9 @@ describe('SIMD conv filter gradient (simd/convFilterGrad.c)', () => {
 
   it('loads from the committed binary onto the tfjs heap', () => {
     expect(findResource(SIMD_WASM)).not.toBeNull();
-    expect(simdKernelStatus(tf.backend() as BackendWasm)).toBe('on');
+    expect(findResource(SIMD_FMA_WASM)).not.toBeNull();
+    // Node 20's V8 takes relaxed SIMD once simdModule.ts turns on its flag; Electron's without one.
+    expect(simdKernelStatus(tf.backend() as BackendWasm)).toBe(build === 'fma' ? 'on (relaxed SIMD, fused multiply-add)' : 'on (SIMD128; CXR_WASM_FMA=0)');
   });
 
   const cases: { name: string; x: number[]; w: number[]; s: number; pad: 'same' | 'valid' }[] = [
@@ -87,15 +90,18 @@ describe('SIMD conv filter gradient (simd/convFilterGrad.c)', () => {
       delete process.env.CXR_WASM_SIMD;
     }
   });
+});
 
-  // The binary is committed so that the app and CI need no compiler; it must be this source's build.
-  // Byte equality holds for the same compiler release only, which the binary names in its
+describe('the committed wasm builds', () => {
+  // The binaries are committed so that the app and CI need no compiler; they must be this source's
+  // build. Byte equality holds for the same compiler release only, which the binaries name in their
   // "producers" section; another clang is a skip with the reason, not a failure.
+  const clang = process.env.CLANG ?? 'clang-16';
   const builtWith = /clang[^0-9]{0,8}(\d+\.\d+\.\d+)/.exec(fs.readFileSync(findResource(SIMD_WASM)!).toString('latin1'))?.[1];
   const local = (() => {
     try {
-      execFileSync('sh', ['-c', 'command -v wasm-ld'], { stdio: 'ignore' });
-      return /clang version (\d+\.\d+\.\d+)/.exec(execFileSync('clang', ['--version'], { encoding: 'utf8' }))?.[1];
+      execFileSync('sh', ['-c', 'command -v wasm-ld-16 || command -v wasm-ld'], { stdio: 'ignore' });
+      return /clang version (\d+\.\d+\.\d+)/.exec(execFileSync(clang, ['--version'], { encoding: 'utf8' }))?.[1];
     } catch {
       return undefined;
     }
@@ -103,15 +109,17 @@ describe('SIMD conv filter gradient (simd/convFilterGrad.c)', () => {
   const sameClang = local !== undefined && local === builtWith;
   if (!sameClang) {
     console.log(
-      `simdFilterGrad.test: skipping the rebuild check: ${local ? `clang ${local} here, the binary was built with ${builtWith ?? 'a compiler it does not name'}` : 'no clang/wasm-ld here (apt-get install clang lld)'}`,
+      `simdFilterGrad.test: skipping the rebuild check: ${local ? `${clang} ${local} here, the binaries were built with ${builtWith ?? 'a compiler they do not name'}` : `no ${clang}/wasm-ld here (apt-get install clang-16 lld-16)`}`,
     );
   }
-  it.skipIf(!sameClang)('the committed wasm is what scripts/build-wasm.sh builds from src/main/tfjs/simd', () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-wasm-')), 'cxr-simd.wasm');
+  it.skipIf(!sameClang)('the committed wasm builds are what scripts/build-wasm.sh builds from src/main/tfjs/simd', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-wasm-'));
     const root = path.resolve(import.meta.dirname, '../../../..');
     execFileSync('bash', [path.join(root, 'scripts/build-wasm.sh'), out], { cwd: root, stdio: 'pipe' });
-    const built = fs.readFileSync(out);
-    const committed = fs.readFileSync(findResource(SIMD_WASM)!);
-    expect(built.equals(committed), 'rebuild with scripts/build-wasm.sh and commit resources/wasm/cxr-simd.wasm').toBe(true);
+    for (const resource of [SIMD_WASM, SIMD_FMA_WASM]) {
+      const built = fs.readFileSync(path.join(out, path.basename(resource)));
+      const committed = fs.readFileSync(findResource(resource)!);
+      expect(built.equals(committed), `rebuild with scripts/build-wasm.sh and commit resources/${resource}`).toBe(true);
+    }
   });
 });

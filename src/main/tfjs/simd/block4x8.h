@@ -2,9 +2,7 @@
 // 4 rows (output pixels or tiles) x 8 columns (channels) of accumulators, a00..a31, fed per step
 // by one scalar of each row, splat, and 8 consecutive weights. 8 accumulators, 2 weight vectors
 // and the splats fit the 16 SIMD registers V8 has on x64; a bigger block spills.
-#include <wasm_simd128.h>
-
-#define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
+#include "madd.h"
 
 #define BLOCK_ZERO                                                                                      \
   v128_t a00 = wasm_f32x4_splat(0.f), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, \

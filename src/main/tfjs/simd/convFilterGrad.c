@@ -9,6 +9,7 @@
 // backend's memory, so pointers are tfjs tensor offsets and nothing is copied. `npm run build:wasm`
 // builds resources/wasm/cxr-simd.wasm; a test checks the committed binary is this source's build.
 #include <wasm_simd128.h>
+#include "madd.h"
 
 typedef struct {
   int H, W, C, Ho, Wo, O, kw, s, pt, pl;
@@ -24,8 +25,6 @@ typedef struct {
     const float *gp = dy + ((long)r * q->Wo + wo0) * O + o;                       \
     for (int wo = wo0; wo < wo1; wo++, xp += s * C, gp += O) { __VA_ARGS__ }     \
   }
-
-#define MAC(a, xv, g) a = wasm_f32x4_add(a, wasm_f32x4_mul(xv, g))
 
 // 4 input channels x 8 output channels of accumulators (C % 4 == 0, O % 8 == 0).
 static void block_4x8(const float *x, const float *dy, float *dw, const Shape *q, int i, int j, int r0, int r1, int wo0, int wo1) {
