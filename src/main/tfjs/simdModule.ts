@@ -51,6 +51,15 @@ export interface SimdExports {
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,
   ): number;
+  /** winograd.c: U [25][O/8][4C][8] for the strided F(4×4, 2×2) from a 3×3 HWIO filter; 1 when C % 4 or O % 8 ≠ 0. */
+  winograd_s2_filter(g: number, u: number, c: number, o: number): number;
+  winograd_s2_filter_size(c: number, o: number): number;
+  winograd_s2_scratch(c: number, o: number): number;
+  /** winograd.c: a 3×3 stride-2 conv by F(4×4, 2×2) on the input's four phases; flags as conv3x3_winograd's. */
+  conv3x3s2_winograd(
+    x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
+    ho: number, wo: number, pt: number, pl: number, flags: number,
+  ): number;
   /** convInputGrad.c: wp [C/8][taps][O][8] from an HWIO filter of taps = kh·kw, then O zeros. */
   conv_pack_filter_t(w: number, wp: number, taps: number, c: number, o: number): void;
   /** convInputGrad.c: a conv's dx from dy and conv_pack_filter_t's wp; 1 when C % 8 ≠ 0 (dx untouched). */

@@ -5,15 +5,18 @@
  *   and channel pair where a direct conv takes 144. They are 70 % of cxrResNet's multiply-adds;
  *   training's forward and its stride-1 input gradients (a 3×3 conv by the flipped filter,
  *   wasmKernels.ts) take it too.
- * - the strided 3×3 and 5×5 convs by a register-blocked direct conv (simd/directConv.c), and
- *   strided convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
+ * - 3×3 stride 2 by F(4×4, 2×2) on the input's four phases (simd/winograd.c): 6.25 C multiplies
+ *   an output where the direct conv takes 9 C; 8–18 % faster than the direct kernel per layer
+ *   (bench/results/wasm-conv-2026-12-03), which is already near SIMD128's peak.
+ * - the other strided convs (the 5×5 stem) by a register-blocked direct conv (simd/directConv.c),
+ *   and strided convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
  * Transformed and repacked filters are kept for a filter seen a second time (filterCache below):
  * inference runs the same weights batch after batch, and the Winograd transform of a 256 → 256
  * filter is about 0.9 ms, a fifth of that layer at batch 32 and nearly all of it for one image.
  * Per layer, batch 32, against XNNPACK's conv (bench/kernelAB.ts) — see the README's Benchmarks.
  * CXR_WASM_CONV=xnnpack runs XNNPACK's conv for all, =direct the direct kernel where Winograd would
- * run (before/after runs in one process); the SIMD kernels off or unavailable (simdModule.ts) is
- * XNNPACK as well.
+ * run, =direct-s2 only for the stride-2 3×3s (before/after runs in one process); the SIMD kernels
+ * off or unavailable (simdModule.ts) is XNNPACK as well.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -34,7 +37,8 @@ export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: In
   const simd = simdKernels(backend);
   if (!simd) return undefined;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  if (kh === 3 && kw === 3 && sh === 1 && sw === 1 && ci % 4 === 0 && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, act);
+  const winogradFits = kh === 3 && kw === 3 && sh === sw && ci % 4 === 0 && (sh === 1 || (sh === 2 && route !== 'direct-s2'));
+  if (winogradFits && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, act);
   // Where the direct kernel beats XNNPACK's (bench/kernelAB.ts): strided windows of 3×3 and up.
   if (sh === sw && (kh >= 3 || kw >= 3) && (sh > 1 || route === 'direct')) return direct(backend, simd, x, filter, bias, info, act);
   return undefined;
@@ -43,15 +47,20 @@ export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: In
 /** The kernels' flags (simd/epilogue.h): 1 ReLU, 2 bias, 4 ELU. */
 const flagsOf = (act: ConvActivation, bias: Info | undefined): number => (act === 'relu' ? 1 : act === 'elu' ? 4 : 0) | (bias ? 2 : 0);
 
+/** F(4×4, 3×3) for stride 1, F(4×4, 2×2) on the input's four phases for stride 2 (simd/winograd.c). */
 function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co } = info;
-  const u = packedFilter(backend, filter, 'winograd', simd.winograd_filter_size(ci, co), (at) => simd.winograd_filter(heapOffset(backend, filter), at, ci, co));
+  const s2 = info.strideHeight === 2;
+  const u = s2
+    ? packedFilter(backend, filter, 'winogradS2', simd.winograd_s2_filter_size(ci, co), (at) => simd.winograd_s2_filter(heapOffset(backend, filter), at, ci, co))
+    : packedFilter(backend, filter, 'winograd', simd.winograd_filter_size(ci, co), (at) => simd.winograd_filter(heapOffset(backend, filter), at, ci, co));
   if (!u) return undefined;
-  const scratch = backend.makeOutput([simd.winograd_scratch(ci, co)], 'float32');
+  const scratch = backend.makeOutput([s2 ? simd.winograd_s2_scratch(ci, co) : simd.winograd_scratch(ci, co)], 'float32');
   const y = backend.makeOutput([n, Ho, Wo, co], 'float32');
   // Offsets after the last allocation: growing the heap never moves a tensor.
   const at = (t: Info): number => heapOffset(backend, t);
-  const status = simd.conv3x3_winograd(at(x), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
+  const conv = s2 ? simd.conv3x3s2_winograd : simd.conv3x3_winograd;
+  const status = conv(at(x), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
   return finish(backend, y, status, [scratch, ...u.temporary]);
 }
 
@@ -96,7 +105,7 @@ function finish(backend: BackendWasm, y: Info, status: number, temporaries: Info
   return undefined;
 }
 
-type PackKind = 'winograd' | 'direct' | 'inputGrad';
+type PackKind = 'winograd' | 'winogradS2' | 'direct' | 'inputGrad';
 
 /**
  * Filters as our kernels read them (Winograd's U, the direct and input-gradient kernels' repacking),

@@ -156,11 +156,11 @@ static void input_transform(const float *x, float *V, float *tmp, const Geo *q, 
   }
 }
 
-// M [36][T][O] = V [36][T][C] x U [36][O/8][C][8], position by position (T % 4 == 0). Each 4-tile x
-// 8-output block of M stays in registers while c runs; the 8-wide strip of U (C x 32 bytes) is
-// reused by every tile group.
-static void gemm(const float *V, const float *U, float *M, int T, int C, int O) {
-  for (int p = 0; p < 36; p++) {
+// M [P][T][O] = V [P][T][C] x U [P][O/8][C][8], position by position (T % 4 == 0; P = 36 here, 25
+// for the strided F(4x4, 2x2) below). Each 4-tile x 8-output block of M stays in registers while c
+// runs; the 8-wide strip of U (C x 32 bytes) is reused by every tile group.
+static void gemm(const float *V, const float *U, float *M, int P, int T, int C, int O) {
+  for (int p = 0; p < P; p++) {
     const float *Vp = V + p * PLANE(T * C);
     const float *Up = U + p * PLANE(C * O);
     float *Mp = M + p * PLANE(T * O);
@@ -230,8 +230,193 @@ int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y
   for (int t0 = 0; t0 < total; t0 += T) {
     const int left = total - t0, Tb = left < T ? (left + 3) / 4 * 4 : T;
     input_transform(x, V, tmp, &q, t0, Tb, total);
-    gemm(V, U, M, Tb, C, O);
+    gemm(V, U, M, 36, Tb, C, O);
     output_transform(M, bias, y, tmp, &q, t0, Tb, total, flags);
   }
   return 0;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 3x3 stride 2 by F(4x4, 2x2) on the input's four phases. With X_ab[r][q] = x[2r + a - pt][2q + b - pl]
+// (a, b in {0, 1}), y[ho][wo] = sum over a, b, u, v of X_ab[ho + u][wo + v] * g[2u + a][2v + b]: four
+// stride-1 2x2 convs (taps past the 3x3 filter are zeros), summed, i.e. one stride-1 2x2 conv
+// over 4C channels. F(4x4, 2x2) takes 25 multiplies per 4x4 output tile and channel pair where a
+// direct 2x2 takes 64: 6.25 C per output over the 4C channels, against 9 C for the direct 3x3
+// stride 2 (directConv.c), which already runs at about the speed SIMD128 allows.
+// Points 0, 1, -1, -2 and infinity, rows scaled so that B^T is integral; error about 1e-6 relative.
+
+// o = B^T d along one axis of a 5x5 tile.
+#define BT5(d0, d1, d2, d3, d4, o0, o1, o2, o3, o4)           \
+  do {                                                       \
+    o0 = SUB(ADD(MUL(K(2.f), SUB(d0, d2)), d1), d3);           \
+    o1 = ADD(ADD(MUL(K(2.f), d1), MUL(K(3.f), d2)), d3);       \
+    o2 = ADD(SUB(d2, MUL(K(2.f), d1)), d3);                    \
+    o3 = SUB(d1, d3);                                          \
+    o4 = ADD(SUB(MUL(K(2.f), SUB(d3, d1)), d2), d4);           \
+  } while (0)
+
+// u = G g along one axis of a 2-tap filter.
+#define GT2(g0, g1, u0, u1, u2, u3, u4)                  \
+  do {                                                  \
+    u0 = MUL(K(0.5f), g0);                              \
+    u1 = MUL(K(1.f / 6), ADD(g0, g1));                   \
+    u2 = MUL(K(0.5f), SUB(g0, g1));                      \
+    u3 = MUL(K(1.f / 6), SUB(g0, MUL(K(2.f), g1)));       \
+    u4 = g1;                                            \
+  } while (0)
+
+// y = A^T m along one axis of a 5x5 product tile.
+#define AT5(m0, m1, m2, m3, m4, y0, y1, y2, y3)                     \
+  do {                                                            \
+    const v128_t p_ = ADD(m1, m2), d_ = SUB(m1, m2);                \
+    y0 = ADD(ADD(m0, p_), m3);                                     \
+    y1 = SUB(d_, MUL(K(2.f), m3));                                 \
+    y2 = ADD(p_, MUL(K(4.f), m3));                                 \
+    y3 = ADD(SUB(d_, MUL(K(8.f), m3)), m4);                        \
+  } while (0)
+
+// Floats of U winograd_s2_filter writes for C inputs and O outputs (4C channels of phases).
+__attribute__((export_name("winograd_s2_filter_size")))
+int winograd_s2_filter_size(int C, int O) { return 25 * PLANE(4 * C * O); }
+
+// U [25][O/8][4C][8] = G g_ab G^T, channel (2a + b) C + c, from the HWIO filter g [3][3][C][O].
+__attribute__((export_name("winograd_s2_filter")))
+int winograd_s2_filter(const float *g, float *U, int C, int O) {
+  if (C % 4 != 0 || O % 8 != 0) return 1;
+  const int K4 = 4 * C;
+  const long plane = PLANE(K4 * O);
+  const v128_t z = wasm_f32x4_splat(0.f);
+#define G_AB(i, j) ((i) < 3 && (j) < 3 ? wasm_v128_load(g + ((long)((i) * 3 + (j)) * C + c) * O + o) : z)
+  for (int o = 0; o < O; o += 4) {
+    for (int ph = 0; ph < 4; ph++) {
+      const int a = ph >> 1, b = ph & 1;
+      for (int c = 0; c < C; c++) {
+        v128_t r00, r01, r02, r03, r04, r10, r11, r12, r13, r14;
+        GT2(G_AB(a, b), G_AB(a, 2 + b), r00, r01, r02, r03, r04);
+        GT2(G_AB(2 + a, b), G_AB(2 + a, 2 + b), r10, r11, r12, r13, r14);
+        float *u = U + (long)(o / 8) * K4 * 8 + (long)(ph * C + c) * 8 + (o % 8);
+#define U_COL(k, x0, x1)                                  \
+  do {                                                    \
+    v128_t u0, u1, u2, u3, u4;                            \
+    GT2(x0, x1, u0, u1, u2, u3, u4);                      \
+    wasm_v128_store(u + (0 * 5 + (k)) * plane, u0);       \
+    wasm_v128_store(u + (1 * 5 + (k)) * plane, u1);       \
+    wasm_v128_store(u + (2 * 5 + (k)) * plane, u2);       \
+    wasm_v128_store(u + (3 * 5 + (k)) * plane, u3);       \
+    wasm_v128_store(u + (4 * 5 + (k)) * plane, u4);       \
+  } while (0)
+        U_COL(0, r00, r10); U_COL(1, r01, r11); U_COL(2, r02, r12); U_COL(3, r03, r13); U_COL(4, r04, r14);
+#undef U_COL
+      }
+    }
+  }
+#undef G_AB
+  return 0;
+}
+
+// V [25][T][4C] = B^T d_ab B for tiles [t0, t0 + T) (zeros past the last); tmp holds 25 x 4 floats.
+static void input_transform_s2(const float *x, float *V, float *tmp, const Geo *q, int t0, int T, int total) {
+  const int C = q->C, W = q->W, K4 = 4 * C;
+  const long plane = PLANE(T * K4);
+  const v128_t z = wasm_f32x4_splat(0.f);
+  for (int t = 0; t < T; t++) {
+    const int tile = t0 + t;
+    if (tile >= total) {
+      for (int p = 0; p < 25; p++) for (int k = 0; k < K4; k += 4) wasm_v128_store(V + p * plane + (long)t * K4 + k, z);
+      continue;
+    }
+    const int per = q->tilesH * q->tilesW, n = tile / per, r = tile - n * per;
+    const int ho0 = (r / q->tilesW) * 4, wo0 = (r % q->tilesW) * 4;
+    for (int ph = 0; ph < 4; ph++) {
+      const int h0 = 2 * ho0 + (ph >> 1) - q->pt, w0 = 2 * wo0 + (ph & 1) - q->pl;
+      for (int c = 0; c < C; c += 4) {
+        for (int i = 0; i < 5; i++) {
+          const int h = h0 + 2 * i;
+          v128_t d0 = z, d1 = z, d2 = z, d3 = z, d4 = z;
+          if (h >= 0 && h < q->H) {
+            const float *row = x + ((long)n * q->H + h) * W * C + c;
+#define LD(d, k) if (w0 + 2 * (k) >= 0 && w0 + 2 * (k) < W) d = wasm_v128_load(row + (long)(w0 + 2 * (k)) * C)
+            LD(d0, 0); LD(d1, 1); LD(d2, 2); LD(d3, 3); LD(d4, 4);
+#undef LD
+          }
+          v128_t o0, o1, o2, o3, o4;
+          BT5(d0, d1, d2, d3, d4, o0, o1, o2, o3, o4);
+          float *m = tmp + i * 20;
+          wasm_v128_store(m, o0); wasm_v128_store(m + 4, o1); wasm_v128_store(m + 8, o2);
+          wasm_v128_store(m + 12, o3); wasm_v128_store(m + 16, o4);
+        }
+        for (int k = 0; k < 5; k++) {
+#define TM(i) wasm_v128_load(tmp + (i) * 20 + k * 4)
+          v128_t o0, o1, o2, o3, o4;
+          BT5(TM(0), TM(1), TM(2), TM(3), TM(4), o0, o1, o2, o3, o4);
+#undef TM
+          float *v = V + k * plane + (long)t * K4 + ph * C + c;
+          const long step = 5 * plane;  // from row l to row l + 1 of the 5x5 tile
+          wasm_v128_store(v, o0); wasm_v128_store(v + step, o1); wasm_v128_store(v + 2 * step, o2);
+          wasm_v128_store(v + 3 * step, o3); wasm_v128_store(v + 4 * step, o4);
+        }
+      }
+    }
+  }
+}
+
+// y = act(A^T M A + bias) for the block's tiles, cut at the image's edge; tmp holds 20 x 4 floats.
+static void output_transform_s2(const float *M, const float *bias, float *y, float *tmp, const Geo *q, int t0, int T, int total, int flags) {
+  const int O = q->O;
+  const v128_t z = wasm_f32x4_splat(0.f);
+  const long plane = PLANE(T * O);
+  for (int t = 0; t < T && t0 + t < total; t++) {
+    const int tile = t0 + t, per = q->tilesH * q->tilesW, n = tile / per, r = tile - n * per;
+    const int ho0 = (r / q->tilesW) * 4, wo0 = (r % q->tilesW) * 4;
+    for (int o = 0; o < O; o += 4) {
+      const v128_t b = flags & 2 ? wasm_v128_load(bias + o) : z;
+      const float *m = M + (long)t * O + o;
+      for (int a = 0; a < 5; a++) {
+#define MP(k) wasm_v128_load(m + (long)(a * 5 + (k)) * plane)
+        v128_t s0, s1, s2, s3;
+        AT5(MP(0), MP(1), MP(2), MP(3), MP(4), s0, s1, s2, s3);
+#undef MP
+        float *w = tmp + a * 16;
+        wasm_v128_store(w, s0); wasm_v128_store(w + 4, s1); wasm_v128_store(w + 8, s2); wasm_v128_store(w + 12, s3);
+      }
+      for (int s = 0; s < 4 && wo0 + s < q->Wo; s++) {
+#define TW(a) wasm_v128_load(tmp + (a) * 16 + s * 4)
+        v128_t y0, y1, y2, y3;
+        AT5(TW(0), TW(1), TW(2), TW(3), TW(4), y0, y1, y2, y3);
+#undef TW
+        float *out = y + (((long)n * q->Ho + ho0) * q->Wo + wo0 + s) * O + o;
+        const long rowStep = (long)q->Wo * O;
+#define PUT(k, v) \
+  if (ho0 + (k) < q->Ho) wasm_v128_store(out + (k) * rowStep, epilogue(v, b, flags));
+        PUT(0, y0) PUT(1, y1) PUT(2, y2) PUT(3, y3)
+#undef PUT
+      }
+    }
+  }
+}
+
+// Floats of scratch conv3x3s2_winograd needs for C inputs and O outputs (besides U).
+__attribute__((export_name("winograd_s2_scratch")))
+int winograd_s2_scratch(int C, int O) {
+  const int T = tile_block(4 * C, O);
+  return 100 + 25 * (PLANE(T * 4 * C) + PLANE(T * O));
+}
+
+// y [N][Ho][Wo][O], a 3x3 stride-2 conv of x [N][H][W][C] from winograd_s2_filter's U; flags as
+// conv3x3_winograd's. Returns 0, or 1 when C % 4 or O % 8 is not 0 (y untouched).
+__attribute__((export_name("conv3x3s2_winograd")))
+int conv3x3s2_winograd(const float *x, const float *U, const float *bias, float *y, float *scratch, int N, int H, int W, int C, int O,
+                       int Ho, int Wo, int pt, int pl, int flags) {
+  if (C % 4 != 0 || O % 8 != 0) return 1;
+  const Geo q = {H, W, C, O, Ho, Wo, pt, pl, (Ho + 3) / 4, (Wo + 3) / 4};
+  const int total = N * q.tilesH * q.tilesW, T = tile_block(4 * C, O);
+  float *tmp = scratch, *V = scratch + 100, *M = V + 25 * PLANE(T * 4 * C);
+  for (int t0 = 0; t0 < total; t0 += T) {
+    const int left = total - t0, Tb = left < T ? (left + 3) / 4 * 4 : T;
+    input_transform_s2(x, V, tmp, &q, t0, Tb, total);
+    gemm(V, U, M, 25, Tb, 4 * C, O);
+    output_transform_s2(M, bias, y, tmp, &q, t0, Tb, total, flags);
+  }
+  return 0;
+}
+
