@@ -5,11 +5,13 @@
  *   and channel pair where a direct conv takes 144. They are 70 % of cxrResNet's multiply-adds;
  *   training's forward and its stride-1 input gradients (a 3×3 conv by the flipped filter,
  *   wasmKernels.ts) take it too.
- * - 3×3 stride 2 by F(4×4, 2×2) on the input's four phases (simd/winograd.c): 6.25 C multiplies
- *   an output where the direct conv takes 9 C; 8–18 % faster than the direct kernel per layer
- *   (bench/results/wasm-conv-2026-12-03), which is already near SIMD128's peak.
- * - the other strided convs (the 5×5 stem) by a register-blocked direct conv (simd/directConv.c),
- *   and strided convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
+ * - 3×3 stride 2 on the input's four phases (simd/winograd.c), each by Winograd along its two-tap
+ *   axes only (F(4×4, 2×2), F(4, 2) or none): 5.06 C multiplies an output where the direct conv
+ *   takes 9 C; 20–32 % faster per layer than the direct kernel, which is already near SIMD128's
+ *   peak (bench/results/wasm-conv-2026-12-03b).
+ * - the other strided convs (the 5×5 stem, the 1×1 stride-2 projections: 0.2–0.4 ms faster a layer
+ *   than XNNPACK's at batch 32) by a register-blocked direct conv (simd/directConv.c), and strided
+ *   convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
  * Transformed and repacked filters are kept for a filter seen a second time (filterCache below):
  * inference runs the same weights batch after batch, and the Winograd transform of a 256 → 256
  * filter is about 0.9 ms, a fifth of that layer at batch 32 and nearly all of it for one image.
@@ -39,8 +41,9 @@ export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: In
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const winogradFits = kh === 3 && kw === 3 && sh === sw && ci % 4 === 0 && (sh === 1 || (sh === 2 && route !== 'direct-s2'));
   if (winogradFits && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, act);
-  // Where the direct kernel beats XNNPACK's (bench/kernelAB.ts): strided windows of 3×3 and up.
-  if (sh === sw && (kh >= 3 || kw >= 3) && (sh > 1 || route === 'direct')) return direct(backend, simd, x, filter, bias, info, act);
+  // Where the direct kernel beats XNNPACK's (bench/kernelAB.ts): every strided conv (the 1×1
+  // stride-2 projections too), and with CXR_WASM_CONV=direct the unstrided windows of 3×3 and up.
+  if (sh === sw && (sh > 1 || (route === 'direct' && (kh >= 3 || kw >= 3)))) return direct(backend, simd, x, filter, bias, info, act);
   return undefined;
 }
 

@@ -60,11 +60,13 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
     { name: 'direct: the gray 5×5 stride-2 stem, bias and ReLU', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true },
     { name: 'Winograd F(4×4, 2×2): 3×3 stride-2 stage entry, even size (padding only after)', x: [2, 16, 16, 32], co: 64, pad: 'same', s: 2 },
     { name: 'Winograd F(4×4, 2×2): 3×3 stride 2, odd size (padding before), tiles cut at the edge', x: [3, 7, 9, 8], co: 16, pad: 'same', s: 2, bias: true },
-    { name: 'Winograd F(4×4, 2×2): 3×3 stride 2, valid, tiles across images and blocks', x: [9, 17, 13, 4], co: 8, pad: 'valid', s: 2, relu: true },
+    { name: 'Winograd F(4×4, 2×2): 3×3 stride 2, valid, tiles across images and blocks (80 tiles, blocks of 64)', x: [20, 17, 13, 4], co: 8, pad: 'valid', s: 2, relu: true },
     // Against a float64 sum this stage's rounding is about 1e-5 (the F(4×4, 2×2) transforms scale by up to 8).
     { name: "Winograd F(4×4, 2×2): stage 4's entry 128 → 256 at 8 px", x: [2, 8, 8, 128], co: 256, pad: 'same', s: 2, bias: true, tol: 2e-5 },
     { name: 'direct: 3×3 stride-2 stage entry (CXR_WASM_CONV=direct-s2)', x: [2, 16, 16, 32], co: 64, pad: 'same', s: 2, route: 'direct-s2' },
     { name: 'direct: 3×3 stride 2, odd size, 4 px out (no full quad inside; CXR_WASM_CONV=direct-s2)', x: [3, 7, 9, 8], co: 16, pad: 'same', s: 2, bias: true, route: 'direct-s2' },
+    { name: "direct: cxrResNet's 1×1 stride-2 projection, folded (bias)", x: [2, 16, 16, 32], co: 64, pad: 'same', k: 1, s: 2, bias: true },
+    { name: 'direct: 1×1 stride 2, odd size', x: [3, 7, 9, 8], co: 16, pad: 'same', k: 1, s: 2 },
     { name: 'direct: 5×5 stride 3, valid, three channels', x: [2, 17, 20, 3], co: 8, pad: 'valid', k: 5, s: 3 },
     { name: 'direct: 3×3 stride 1 (CXR_WASM_CONV=direct), rectangular', x: [2, 9, 13, 12], co: 16, pad: 'same', route: 'direct', relu: true },
   ];

@@ -11,7 +11,7 @@
 #include "epilogue.h"
 
 // The epilogue of a block row's half h (bias b0 or b1).
-#define ACT(a, h) epilogue(a, (h) ? b1 : b0, q->flags)
+#define ACT(a, h) epilogue(a, bp ? wasm_v128_load(bp + 4 * (h)) : wasm_f32x4_splat(0.f), q->flags)
 
 typedef struct {
   int H, W, C, Ho, Wo, O, kh, kw, s, pt, pl, flags;
@@ -33,7 +33,7 @@ void conv_pack_filter(const float *w, float *wp, int taps, int C, int O) {
 }
 
 // Four neighbouring output pixels whose windows lie inside the row.
-static void quad(const float *x, const float *f, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, v128_t b0, v128_t b1) {
+static void quad(const float *x, const float *f, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, const float *bp) {
   const int C = q->C, step = q->s * C, w0 = wo * q->s - q->pl;
   BLOCK_ZERO;
   for (int i = i0; i < i1; i++) {
@@ -47,7 +47,7 @@ static void quad(const float *x, const float *f, float *out, const Shape *q, int
 // The first m (<= 4) of four neighbouring output pixels, windows crossing the row's edge: a tap
 // outside the row reads C zeros instead (after the packed filter), so the block keeps quad's
 // arithmetic (masking the loads instead needs more registers than SIMD128 has: 2x slower).
-static void quad_edge(const float *x, const float *f, const float *zeros, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, int m, v128_t b0, v128_t b1) {
+static void quad_edge(const float *x, const float *f, const float *zeros, float *out, const Shape *q, int n, int h0, int i0, int i1, int wo, int m, const float *bp) {
   const int C = q->C, W = q->W, s = q->s, w0 = wo * s - q->pl;
   BLOCK_ZERO;
   for (int i = i0; i < i1; i++) {
@@ -78,12 +78,12 @@ int conv2d_direct(const float *x, const float *wp, const float *bias, float *y, 
       float *row = y + ((long)n * Ho + ho) * Wo * O;
       for (int ob = 0; ob < O; ob += 8) {
         const float *f = wp + (long)ob * kh * kw * C;
-        const v128_t b0 = flags & 2 ? wasm_v128_load(bias + ob) : z, b1 = flags & 2 ? wasm_v128_load(bias + ob + 4) : z;
+        const float *bp = flags & 2 ? bias + ob : 0;
         for (int wo = 0; wo < Wo; wo += 4) {
           const int m = Wo - wo < 4 ? Wo - wo : 4, w0 = wo * s - pl;
           float *out = row + (long)wo * O + ob;
-          if (m == 4 && w0 >= 0 && w0 + 3 * s + kw <= W) quad(x, f, out, &q, n, h0, i0, i1, wo, b0, b1);
-          else quad_edge(x, f, zeros, out, &q, n, h0, i0, i1, wo, m, b0, b1);
+          if (m == 4 && w0 >= 0 && w0 + 3 * s + kw <= W) quad(x, f, out, &q, n, h0, i0, i1, wo, bp);
+          else quad_edge(x, f, zeros, out, &q, n, h0, i0, i1, wo, m, bp);
         }
       }
     }

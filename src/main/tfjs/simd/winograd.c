@@ -237,15 +237,23 @@ int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3x3 stride 2 by F(4x4, 2x2) on the input's four phases. With X_ab[r][q] = x[2r + a - pt][2q + b - pl]
-// (a, b in {0, 1}), y[ho][wo] = sum over a, b, u, v of X_ab[ho + u][wo + v] * g[2u + a][2v + b]: four
-// stride-1 2x2 convs (taps past the 3x3 filter are zeros), summed, i.e. one stride-1 2x2 conv
-// over 4C channels. F(4x4, 2x2) takes 25 multiplies per 4x4 output tile and channel pair where a
-// direct 2x2 takes 64: 6.25 C per output over the 4C channels, against 9 C for the direct 3x3
-// stride 2 (directConv.c), which already runs at about the speed SIMD128 allows.
-// Points 0, 1, -1, -2 and infinity, rows scaled so that B^T is integral; error about 1e-6 relative.
+// 3x3 stride 2 on the input's four phases. With X_ab[r][q] = x[2r + a - pt][2q + b - pl] (a, b in
+// {0, 1}), y[ho][wo] = sum over a, b, u, v of X_ab[ho + u][wo + v] * g[2u + a][2v + b]: four
+// stride-1 convs, summed. Phase a = 0 has filter rows 0 and 2 (two taps), a = 1 row 1 alone (one),
+// and the same for b along the columns, so each phase takes Winograd's F(4, 2) along its two-tap
+// axes and nothing along its one-tap axes:
+//   phase 00, 2 x 2 taps: F(4x4, 2x2), 25 positions;
+//   phase 01 and 10, 2 x 1 taps: F(4, 2) along the two-tap axis, 5 positions x 4 outputs;
+//   phase 11, one tap: the 16 pixels of the tile (a 1x1 conv).
+// 81 multiplies per 4x4 output tile and channel pair (5.06 C an output) where the direct 3x3
+// stride 2 takes 144 (9 C, directConv.c), and F(4x4, 2x2) on all four phases, padding the one-tap
+// axes with zero taps, 100. A phase's positions share its filter along a one-tap axis, so the GEMM
+// of phase 01 or 10 is 5 positions of 4T rows (tile, output), and phase 11's one of 16T rows.
+//   y = A^T (M00 A + M01) + (M10 A + M11)
+// F(4, 2)'s points 0, 1, -1, -2 and infinity, rows scaled so that B^T is integral; error about
+// 1e-6 relative.
 
-// o = B^T d along one axis of a 5x5 tile.
+// o = B^T d along one axis of a 5-point tile.
 #define BT5(d0, d1, d2, d3, d4, o0, o1, o2, o3, o4)           \
   do {                                                       \
     o0 = SUB(ADD(MUL(K(2.f), SUB(d0, d2)), d1), d3);           \
@@ -265,7 +273,7 @@ int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y
     u4 = g1;                                            \
   } while (0)
 
-// y = A^T m along one axis of a 5x5 product tile.
+// y = A^T m along one axis of a 5-point product tile.
 #define AT5(m0, m1, m2, m3, m4, y0, y1, y2, y3)                     \
   do {                                                            \
     const v128_t p_ = ADD(m1, m2), d_ = SUB(m1, m2);                \
@@ -275,120 +283,157 @@ int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y
     y3 = ADD(SUB(d_, MUL(K(8.f), m3)), m4);                        \
   } while (0)
 
-// Floats of U winograd_s2_filter writes for C inputs and O outputs (4C channels of phases).
-__attribute__((export_name("winograd_s2_filter_size")))
-int winograd_s2_filter_size(int C, int O) { return 25 * PLANE(4 * C * O); }
+// The strided conv's planes, by phase: 25 of phase 00 (position i * 5 + j), 5 of phase 01 (its row
+// position), 5 of phase 10 (its column position) and 1 of phase 11. A plane of U holds C x O
+// weights; one of V (M) holds T x C (T x O) values for phase 00, 4T x C for 01 and 10, 16T x C for 11.
+typedef struct {
+  float *p00, *p01, *p10, *p11;
+} Phases;
 
-// U [25][O/8][4C][8] = G g_ab G^T, channel (2a + b) C + c, from the HWIO filter g [3][3][C][O].
+static Phases phases_of(float *base, int T, int K) {
+  Phases f;
+  f.p00 = base;
+  f.p01 = f.p00 + 25 * PLANE(T * K);
+  f.p10 = f.p01 + 5 * PLANE(4 * T * K);
+  f.p11 = f.p10 + 5 * PLANE(4 * T * K);
+  return f;
+}
+static long phases_size(int T, int K) { return 25 * PLANE(T * K) + 10 * PLANE(4 * T * K) + PLANE(16 * T * K); }
+
+// Floats of U winograd_s2_filter writes for C inputs and O outputs: 36 planes.
+__attribute__((export_name("winograd_s2_filter_size")))
+int winograd_s2_filter_size(int C, int O) { return 36 * PLANE(C * O); }
+
+// U, 36 planes [O/8][C][8] (phases 00, 01, 10, 11 as above), from the HWIO filter g [3][3][C][O].
 __attribute__((export_name("winograd_s2_filter")))
 int winograd_s2_filter(const float *g, float *U, int C, int O) {
   if (C % 4 != 0 || O % 8 != 0) return 1;
-  const int K4 = 4 * C;
-  const long plane = PLANE(K4 * O);
-  const v128_t z = wasm_f32x4_splat(0.f);
-#define G_AB(i, j) ((i) < 3 && (j) < 3 ? wasm_v128_load(g + ((long)((i) * 3 + (j)) * C + c) * O + o) : z)
+  const long plane = PLANE(C * O);
+#define G_AT(i, j) wasm_v128_load(g + ((long)((i) * 3 + (j)) * C + c) * O + o)
   for (int o = 0; o < O; o += 4) {
-    for (int ph = 0; ph < 4; ph++) {
-      const int a = ph >> 1, b = ph & 1;
-      for (int c = 0; c < C; c++) {
-        v128_t r00, r01, r02, r03, r04, r10, r11, r12, r13, r14;
-        GT2(G_AB(a, b), G_AB(a, 2 + b), r00, r01, r02, r03, r04);
-        GT2(G_AB(2 + a, b), G_AB(2 + a, 2 + b), r10, r11, r12, r13, r14);
-        float *u = U + (long)(o / 8) * K4 * 8 + (long)(ph * C + c) * 8 + (o % 8);
-#define U_COL(k, x0, x1)                                  \
-  do {                                                    \
-    v128_t u0, u1, u2, u3, u4;                            \
-    GT2(x0, x1, u0, u1, u2, u3, u4);                      \
-    wasm_v128_store(u + (0 * 5 + (k)) * plane, u0);       \
-    wasm_v128_store(u + (1 * 5 + (k)) * plane, u1);       \
-    wasm_v128_store(u + (2 * 5 + (k)) * plane, u2);       \
-    wasm_v128_store(u + (3 * 5 + (k)) * plane, u3);       \
-    wasm_v128_store(u + (4 * 5 + (k)) * plane, u4);       \
+    for (int c = 0; c < C; c++) {
+      float *u = U + (long)(o / 8) * C * 8 + (long)c * 8 + (o % 8);
+#define PUT(k, v) wasm_v128_store(u + (long)(k) * plane, v)
+      // Phase 00: rows 0 and 2, columns 0 and 2; along j, then along i.
+      v128_t r00, r01, r02, r03, r04, r10, r11, r12, r13, r14;
+      GT2(G_AT(0, 0), G_AT(0, 2), r00, r01, r02, r03, r04);
+      GT2(G_AT(2, 0), G_AT(2, 2), r10, r11, r12, r13, r14);
+#define U_COL(k, x0, x1)                                               \
+  do {                                                                 \
+    v128_t u0, u1, u2, u3, u4;                                         \
+    GT2(x0, x1, u0, u1, u2, u3, u4);                                   \
+    PUT(k, u0); PUT(5 + (k), u1); PUT(10 + (k), u2); PUT(15 + (k), u3); PUT(20 + (k), u4); \
   } while (0)
-        U_COL(0, r00, r10); U_COL(1, r01, r11); U_COL(2, r02, r12); U_COL(3, r03, r13); U_COL(4, r04, r14);
+      U_COL(0, r00, r10); U_COL(1, r01, r11); U_COL(2, r02, r12); U_COL(3, r03, r13); U_COL(4, r04, r14);
 #undef U_COL
-      }
+      v128_t u0, u1, u2, u3, u4;
+      // Phase 01: rows 0 and 2 of column 1; phase 10: columns 0 and 2 of row 1; phase 11: the centre.
+      GT2(G_AT(0, 1), G_AT(2, 1), u0, u1, u2, u3, u4);
+      PUT(25, u0); PUT(26, u1); PUT(27, u2); PUT(28, u3); PUT(29, u4);
+      GT2(G_AT(1, 0), G_AT(1, 2), u0, u1, u2, u3, u4);
+      PUT(30, u0); PUT(31, u1); PUT(32, u2); PUT(33, u3); PUT(34, u4);
+      PUT(35, G_AT(1, 1));
+#undef PUT
     }
   }
-#undef G_AB
+#undef G_AT
   return 0;
 }
 
-// V [25][T][4C] = B^T d_ab B for tiles [t0, t0 + T) (zeros past the last); tmp holds 25 x 4 floats.
-static void input_transform_s2(const float *x, float *V, float *tmp, const Geo *q, int t0, int T, int total) {
-  const int C = q->C, W = q->W, K4 = 4 * C;
-  const long plane = PLANE(T * K4);
+// V of tiles [t0, t0 + T) (zeros past the last); tmp holds 45 x 4 floats.
+static void input_transform_s2(const float *x, const Phases *V, float *tmp, const Geo *q, int t0, int T, int total) {
+  const int C = q->C, W = q->W;
+  const long pl00 = PLANE(T * C), pl4 = PLANE(4 * T * C);
   const v128_t z = wasm_f32x4_splat(0.f);
   for (int t = 0; t < T; t++) {
     const int tile = t0 + t;
-    if (tile >= total) {
-      for (int p = 0; p < 25; p++) for (int k = 0; k < K4; k += 4) wasm_v128_store(V + p * plane + (long)t * K4 + k, z);
-      continue;
-    }
     const int per = q->tilesH * q->tilesW, n = tile / per, r = tile - n * per;
-    const int ho0 = (r / q->tilesW) * 4, wo0 = (r % q->tilesW) * 4;
-    for (int ph = 0; ph < 4; ph++) {
-      const int h0 = 2 * ho0 + (ph >> 1) - q->pt, w0 = 2 * wo0 + (ph & 1) - q->pl;
-      for (int c = 0; c < C; c += 4) {
-        for (int i = 0; i < 5; i++) {
-          const int h = h0 + 2 * i;
-          v128_t d0 = z, d1 = z, d2 = z, d3 = z, d4 = z;
-          if (h >= 0 && h < q->H) {
-            const float *row = x + ((long)n * q->H + h) * W * C + c;
-#define LD(d, k) if (w0 + 2 * (k) >= 0 && w0 + 2 * (k) < W) d = wasm_v128_load(row + (long)(w0 + 2 * (k)) * C)
-            LD(d0, 0); LD(d1, 1); LD(d2, 2); LD(d3, 3); LD(d4, 4);
+    const int h0 = (r / q->tilesW) * 8 - q->pt, w0 = (r % q->tilesW) * 8 - q->pl;
+    for (int c = 0; c < C; c += 4) {
+      // The tile's 9 x 9 input pixels, row by row: even rows feed phases 00 and 01, odd ones 10 and 11.
+      for (int i = 0; i < 9; i++) {
+        const int h = h0 + i;
+        v128_t d0 = z, d1 = z, d2 = z, d3 = z, d4 = z, d5 = z, d6 = z, d7 = z, d8 = z;
+        if (tile < total && h >= 0 && h < q->H) {
+          const float *row = x + ((long)n * q->H + h) * W * C + c;
+#define LD(d, k) if (w0 + (k) >= 0 && w0 + (k) < W) d = wasm_v128_load(row + (long)(w0 + (k)) * C)
+          LD(d0, 0); LD(d1, 1); LD(d2, 2); LD(d3, 3); LD(d4, 4); LD(d5, 5); LD(d6, 6); LD(d7, 7); LD(d8, 8);
 #undef LD
-          }
-          v128_t o0, o1, o2, o3, o4;
-          BT5(d0, d1, d2, d3, d4, o0, o1, o2, o3, o4);
-          float *m = tmp + i * 20;
+        }
+        v128_t o0, o1, o2, o3, o4;
+        BT5(d0, d2, d4, d6, d8, o0, o1, o2, o3, o4);
+        if (i % 2 == 0) {
+          // Phase 00's row transform and phase 01's pixels wait in tmp for the column pass.
+          float *m = tmp + (i / 2) * 36;
           wasm_v128_store(m, o0); wasm_v128_store(m + 4, o1); wasm_v128_store(m + 8, o2);
           wasm_v128_store(m + 12, o3); wasm_v128_store(m + 16, o4);
+          wasm_v128_store(m + 20, d1); wasm_v128_store(m + 24, d3); wasm_v128_store(m + 28, d5); wasm_v128_store(m + 32, d7);
+        } else {
+          // Phase 10 (row u of the tile): done along the row; phase 11: the pixels themselves.
+          const int u = i / 2;
+          float *v = V->p10 + (long)(t * 4 + u) * C + c;
+          wasm_v128_store(v, o0); wasm_v128_store(v + pl4, o1); wasm_v128_store(v + 2 * pl4, o2);
+          wasm_v128_store(v + 3 * pl4, o3); wasm_v128_store(v + 4 * pl4, o4);
+          float *e = V->p11 + (long)(t * 16 + u * 4) * C + c;
+          wasm_v128_store(e, d1); wasm_v128_store(e + C, d3); wasm_v128_store(e + 2 * C, d5); wasm_v128_store(e + 3 * C, d7);
         }
-        for (int k = 0; k < 5; k++) {
-#define TM(i) wasm_v128_load(tmp + (i) * 20 + k * 4)
-          v128_t o0, o1, o2, o3, o4;
-          BT5(TM(0), TM(1), TM(2), TM(3), TM(4), o0, o1, o2, o3, o4);
+      }
+      // Along the columns: phase 00's 5, phase 01's 4.
+      for (int k = 0; k < 9; k++) {
+#define TM(i) wasm_v128_load(tmp + (i) * 36 + k * 4)
+        v128_t o0, o1, o2, o3, o4;
+        BT5(TM(0), TM(1), TM(2), TM(3), TM(4), o0, o1, o2, o3, o4);
 #undef TM
-          float *v = V + k * plane + (long)t * K4 + ph * C + c;
-          const long step = 5 * plane;  // from row l to row l + 1 of the 5x5 tile
-          wasm_v128_store(v, o0); wasm_v128_store(v + step, o1); wasm_v128_store(v + 2 * step, o2);
-          wasm_v128_store(v + 3 * step, o3); wasm_v128_store(v + 4 * step, o4);
-        }
+        float *v;
+        long step;
+        if (k < 5) v = V->p00 + k * pl00 + (long)t * C + c, step = 5 * pl00;  // from row position l to l + 1
+        else v = V->p01 + (long)(t * 4 + k - 5) * C + c, step = pl4;
+        wasm_v128_store(v, o0); wasm_v128_store(v + step, o1); wasm_v128_store(v + 2 * step, o2);
+        wasm_v128_store(v + 3 * step, o3); wasm_v128_store(v + 4 * step, o4);
       }
     }
   }
 }
 
-// y = act(A^T M A + bias) for the block's tiles, cut at the image's edge; tmp holds 20 x 4 floats.
-static void output_transform_s2(const float *M, const float *bias, float *y, float *tmp, const Geo *q, int t0, int T, int total, int flags) {
+// y = act(A^T (M00 A + M01) + M10 A + M11 + bias) for the block's tiles, cut at the image's edge;
+// tmp holds 20 x 4 floats.
+static void output_transform_s2(const Phases *M, const float *bias, float *y, float *tmp, const Geo *q, int t0, int T, int total, int flags) {
   const int O = q->O;
   const v128_t z = wasm_f32x4_splat(0.f);
-  const long plane = PLANE(T * O);
+  const long pl00 = PLANE(T * O), pl4 = PLANE(4 * T * O);
   for (int t = 0; t < T && t0 + t < total; t++) {
     const int tile = t0 + t, per = q->tilesH * q->tilesW, n = tile / per, r = tile - n * per;
     const int ho0 = (r / q->tilesW) * 4, wo0 = (r % q->tilesW) * 4;
     for (int o = 0; o < O; o += 4) {
       const v128_t b = flags & 2 ? wasm_v128_load(bias + o) : z;
-      const float *m = M + (long)t * O + o;
+      // R [5][4] = M00 A + M01, row position by row position.
       for (int a = 0; a < 5; a++) {
-#define MP(k) wasm_v128_load(m + (long)(a * 5 + (k)) * plane)
+        const float *m = M->p00 + (long)a * 5 * pl00 + (long)t * O + o;
+        const float *m01 = M->p01 + (long)a * pl4 + (long)t * 4 * O + o;
         v128_t s0, s1, s2, s3;
-        AT5(MP(0), MP(1), MP(2), MP(3), MP(4), s0, s1, s2, s3);
-#undef MP
+        AT5(wasm_v128_load(m), wasm_v128_load(m + pl00), wasm_v128_load(m + 2 * pl00), wasm_v128_load(m + 3 * pl00),
+            wasm_v128_load(m + 4 * pl00), s0, s1, s2, s3);
         float *w = tmp + a * 16;
-        wasm_v128_store(w, s0); wasm_v128_store(w + 4, s1); wasm_v128_store(w + 8, s2); wasm_v128_store(w + 12, s3);
+        wasm_v128_store(w, ADD(s0, wasm_v128_load(m01))); wasm_v128_store(w + 4, ADD(s1, wasm_v128_load(m01 + O)));
+        wasm_v128_store(w + 8, ADD(s2, wasm_v128_load(m01 + 2 * O))); wasm_v128_store(w + 12, ADD(s3, wasm_v128_load(m01 + 3 * O)));
       }
-      for (int s = 0; s < 4 && wo0 + s < q->Wo; s++) {
+      // Row u of the output: A^T R's row u, plus row u of M10 A + M11.
+      v128_t c0[4], c1[4], c2[4], c3[4];  // column s of A^T R, by row
+      for (int s = 0; s < 4; s++) {
 #define TW(a) wasm_v128_load(tmp + (a) * 16 + s * 4)
-        v128_t y0, y1, y2, y3;
-        AT5(TW(0), TW(1), TW(2), TW(3), TW(4), y0, y1, y2, y3);
+        AT5(TW(0), TW(1), TW(2), TW(3), TW(4), c0[s], c1[s], c2[s], c3[s]);
 #undef TW
-        float *out = y + (((long)n * q->Ho + ho0) * q->Wo + wo0 + s) * O + o;
-        const long rowStep = (long)q->Wo * O;
-#define PUT(k, v) \
-  if (ho0 + (k) < q->Ho) wasm_v128_store(out + (k) * rowStep, epilogue(v, b, flags));
-        PUT(0, y0) PUT(1, y1) PUT(2, y2) PUT(3, y3)
+      }
+      for (int u = 0; u < 4 && ho0 + u < q->Ho; u++) {
+        const float *m10 = M->p10 + (long)(t * 4 + u) * O + o, *m11 = M->p11 + (long)(t * 16 + u * 4) * O + o;
+        v128_t e0, e1, e2, e3;
+        AT5(wasm_v128_load(m10), wasm_v128_load(m10 + pl4), wasm_v128_load(m10 + 2 * pl4), wasm_v128_load(m10 + 3 * pl4),
+            wasm_v128_load(m10 + 4 * pl4), e0, e1, e2, e3);
+        const v128_t *cu = u == 0 ? c0 : u == 1 ? c1 : u == 2 ? c2 : c3;
+        float *out = y + (((long)n * q->Ho + ho0 + u) * q->Wo + wo0) * O + o;
+#define PUT(s, e) \
+  if (wo0 + (s) < q->Wo) wasm_v128_store(out + (s) * O, epilogue(ADD(ADD(cu[s], e), wasm_v128_load(m11 + (s) * O)), b, flags));
+        PUT(0, e0) PUT(1, e1) PUT(2, e2) PUT(3, e3)
 #undef PUT
       }
     }
@@ -399,7 +444,7 @@ static void output_transform_s2(const float *M, const float *bias, float *y, flo
 __attribute__((export_name("winograd_s2_scratch")))
 int winograd_s2_scratch(int C, int O) {
   const int T = tile_block(4 * C, O);
-  return 100 + 25 * (PLANE(T * 4 * C) + PLANE(T * O));
+  return 180 + phases_size(T, C) + phases_size(T, O);
 }
 
 // y [N][Ho][Wo][O], a 3x3 stride-2 conv of x [N][H][W][C] from winograd_s2_filter's U; flags as
@@ -410,13 +455,17 @@ int conv3x3s2_winograd(const float *x, const float *U, const float *bias, float 
   if (C % 4 != 0 || O % 8 != 0) return 1;
   const Geo q = {H, W, C, O, Ho, Wo, pt, pl, (Ho + 3) / 4, (Wo + 3) / 4};
   const int total = N * q.tilesH * q.tilesW, T = tile_block(4 * C, O);
-  float *tmp = scratch, *V = scratch + 100, *M = V + 25 * PLANE(T * 4 * C);
+  float *tmp = scratch;
+  const long plane = PLANE(C * O);
   for (int t0 = 0; t0 < total; t0 += T) {
     const int left = total - t0, Tb = left < T ? (left + 3) / 4 * 4 : T;
-    input_transform_s2(x, V, tmp, &q, t0, Tb, total);
-    gemm(V, U, M, 25, Tb, 4 * C, O);
-    output_transform_s2(M, bias, y, tmp, &q, t0, Tb, total, flags);
+    const Phases V = phases_of(scratch + 180, Tb, C), M = phases_of(scratch + 180 + phases_size(Tb, C), Tb, O);
+    input_transform_s2(x, &V, tmp, &q, t0, Tb, total);
+    gemm(V.p00, U, M.p00, 25, Tb, C, O);
+    gemm(V.p01, U + 25 * plane, M.p01, 5, 4 * Tb, C, O);
+    gemm(V.p10, U + 30 * plane, M.p10, 5, 4 * Tb, C, O);
+    gemm(V.p11, U + 35 * plane, M.p11, 1, 16 * Tb, C, O);
+    output_transform_s2(&M, bias, y, tmp, &q, t0, Tb, total, flags);
   }
   return 0;
 }
-
