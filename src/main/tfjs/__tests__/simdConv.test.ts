@@ -67,6 +67,7 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
     { name: 'direct: 3×3 stride 2, odd size, 4 px out (no full quad inside; CXR_WASM_CONV=direct-s2)', x: [3, 7, 9, 8], co: 16, pad: 'same', s: 2, bias: true, route: 'direct-s2' },
     { name: "direct: cxrResNet's 1×1 stride-2 projection, folded (bias)", x: [2, 16, 16, 32], co: 64, pad: 'same', k: 1, s: 2, bias: true },
     { name: 'direct: 1×1 stride 2, odd size', x: [3, 7, 9, 8], co: 16, pad: 'same', k: 1, s: 2 },
+    { name: 'direct: a gray 3×3 stride 3, valid (the one-channel loop at a stride other than 2)', x: [2, 20, 23, 1], co: 8, pad: 'valid', k: 3, s: 3, bias: true },
     { name: 'direct: 5×5 stride 3, valid, three channels', x: [2, 17, 20, 3], co: 8, pad: 'valid', k: 5, s: 3 },
     { name: 'direct: 3×3 stride 1 (CXR_WASM_CONV=direct), rectangular', x: [2, 9, 13, 12], co: 16, pad: 'same', route: 'direct', relu: true },
   ];

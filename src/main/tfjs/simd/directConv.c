@@ -44,6 +44,25 @@ static void quad(const float *x, const float *f, float *out, const Shape *q, int
   BLOCK_STORE(out, q->O, 4, ACT);
 }
 
+// quad for a one-channel input (the gray stem): one loop over the window's rows i0..i1 and its kw
+// columns, so that the block stays in registers from the first tap to the last (the general loop's
+// short rows cost V8 a spill of the block a row), at the stride s the caller names as a constant.
+static inline __attribute__((always_inline)) void quad_c1(const float *x, const float *f, float *out, const Shape *q, int n, int h0, int i0, int i1,
+                                                         int wo, const float *bp, const int s) {
+  const int kw = q->kw;
+  const float *xp = x + ((long)n * q->H + h0 + i0) * q->W + wo * s - q->pl;
+  f += (long)i0 * kw * 8;
+  BLOCK_ZERO;
+  int j = 0;
+#pragma clang loop unroll(disable)
+  for (int k = 0, m = (i1 - i0) * kw; k < m; k++, f += 8) {
+    BLOCK_STEP(xp, xp + s, xp + 2 * s, xp + 3 * s, f);
+    if (++j == kw) j = 0, xp += q->W - kw + 1;
+    else xp++;
+  }
+  BLOCK_STORE(out, q->O, 4, ACT);
+}
+
 // The first m (<= 4) of four neighbouring output pixels, windows crossing the row's edge: a tap
 // outside the row reads C zeros instead (after the packed filter), so the block keeps quad's
 // arithmetic (masking the loads instead needs more registers than SIMD128 has: 2x slower).
@@ -82,7 +101,10 @@ int conv2d_direct(const float *x, const float *wp, const float *bias, float *y, 
         for (int wo = 0; wo < Wo; wo += 4) {
           const int m = Wo - wo < 4 ? Wo - wo : 4, w0 = wo * s - pl;
           float *out = row + (long)wo * O + ob;
-          if (m == 4 && w0 >= 0 && w0 + 3 * s + kw <= W) quad(x, f, out, &q, n, h0, i0, i1, wo, bp);
+          const int inside = m == 4 && w0 >= 0 && w0 + 3 * s + kw <= W;
+          if (inside && C == 1 && s == 2) quad_c1(x, f, out, &q, n, h0, i0, i1, wo, bp, 2);
+          else if (inside && C == 1) quad_c1(x, f, out, &q, n, h0, i0, i1, wo, bp, s);
+          else if (inside) quad(x, f, out, &q, n, h0, i0, i1, wo, bp);
           else quad_edge(x, f, zeros, out, &q, n, h0, i0, i1, wo, m, bp);
         }
       }
