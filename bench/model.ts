@@ -51,7 +51,7 @@ function inferenceModel(model: tf.LayersModel): tf.LayersModel {
 function forwardOf(model: tf.LayersModel): (x: tf.Tensor) => Promise<void> {
   const graph = new ModelGraph(model);
   return async (x) => {
-    const y = tf.tidy(() => graph.output(graph.forward(x)));
+    const y = tf.tidy(() => graph.output(graph.forward(x, true)));
     await y.data();
     y.dispose();
   };

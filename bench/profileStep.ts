@@ -65,7 +65,7 @@ const inferModel = infer && process.env.BENCH_FOLD !== '0' ? foldBatchNorm(model
 const graph = infer ? new ModelGraph(inferModel) : null;
 const step = async (): Promise<void> => {
   if (infer) {
-    const p = tf.tidy(() => graph!.output(graph!.forward(x)));
+    const p = tf.tidy(() => graph!.output(graph!.forward(x, true)));
     await p.data();
     p.dispose();
     return;

@@ -97,7 +97,7 @@ export async function sampleProbabilities(
   const probs = tf.tidy(() => {
     let logits: tf.Tensor2D;
     if (method === 'mc-dropout') {
-      const base = opts.base ?? graph.forward(x);
+      const base = opts.base ?? graph.forward(x, true);
       // Only the layers downstream of a dropout run again, on the batch repeated s times.
       const fresh = graph.run({ overrides: new Map(), base, dropout: true, repeat: s });
       logits = graph.logits(fresh, base);
@@ -106,7 +106,7 @@ export async function sampleProbabilities(
       const r = seededRandom(opts.seed ?? 0x5eed);
       const copies = Array.from({ length: s }, () => augment(x, r));
       const xs = tf.concat(copies, 0);
-      const values = graph.run({ overrides: new Map([[graph.inputId, xs]]), dropout: method === 'mc-dropout+tta' });
+      const values = graph.run({ overrides: new Map([[graph.inputId, xs]]), dropout: method === 'mc-dropout+tta', fuse: true });
       logits = graph.logits(values);
     }
     return tf.softmax(tf.div(logits, temperature));

@@ -89,7 +89,7 @@ export class Predictor {
   /** Raw logits, raw probabilities and calibrated probabilities for a batch, without a band. */
   async scores(x: tf.Tensor4D, base?: Values): Promise<{ logits: Float32Array; raw: Float32Array; calibrated: Float32Array }> {
     const [z, p, c] = tf.tidy(() => {
-      const v = base ?? this.graph.forward(x);
+      const v = base ?? this.graph.forward(x, true);
       const logits = this.graph.logits(v);
       return [logits, this.graph.output(v).clone(), tf.softmax(tf.div(logits, this.temperature))];
     });
@@ -107,7 +107,7 @@ export class Predictor {
     // frees every intermediate once the numbers are read.
     tf.engine().startScope();
     try {
-      const base = this.graph.forward(x);
+      const base = this.graph.forward(x, true);
       const { logits, raw, calibrated } = await this.scores(x, base);
       const samples = await sampleProbabilities(this.graph, x, { method: this.method, nSamples, temperature: this.temperature, base });
       const per = (performance.now() - t0) / inputs.length;

@@ -10,6 +10,7 @@
  * and concatenations (the paper's model pools every block into the head) are handled as they are.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dMaxPool } from '../tfjs/convMaxPool';
 
 export class ForwardPassError extends Error {
   override name = 'ForwardPassError';
@@ -52,6 +53,18 @@ export interface RunOptions {
   dropout?: boolean;
   /** Repeat every reused base value this many times along the batch axis (one pass, many samples). */
   repeat?: number;
+  /**
+   * Run each Conv2D → 2×2 MaxPooling2D pair (the pool the conv's only reader) as one op
+   * (tfjs/convMaxPool.ts): the values are the same, but the conv's own output is not among them, so
+   * callers that read or differentiate a conv block's map (Grad-CAM) leave it off.
+   */
+  fuse?: boolean;
+}
+
+/** A Conv2D step and the 2×2 stride-2 MaxPooling2D step that alone reads its output. */
+interface ConvPool {
+  conv: GraphStep;
+  pool: GraphStep;
 }
 
 export class ModelGraph {
@@ -63,6 +76,8 @@ export class ModelGraph {
   /** Each conv block's final feature map (the map its pooling reads), shallow to deep. */
   readonly convBlocks: { name: string; ref: SymbolicRef }[];
   readonly hasDropout: boolean;
+  /** Conv → max pool pairs that RunOptions.fuse runs as one op, by the conv's output id. */
+  private readonly convPools = new Map<number, ConvPool>();
   /** How the logits are read: from the last Dense's input and weights, or from a softmax layer's input. */
   private readonly logitSource:
     | { kind: 'dense'; input: SymbolicRef; layer: tf.layers.Layer }
@@ -96,6 +111,16 @@ export class ModelGraph {
       }
     }
     this.hasDropout = this.steps.some((s) => s.stochastic);
+    for (const conv of this.steps) {
+      const c = conv.layer.getConfig() as { dataFormat?: string; dilationRate?: number | number[]; activation?: string; strides?: number[]; padding?: string };
+      if (conv.layer.getClassName() !== 'Conv2D' || conv.outputs[0]!.id === this.outputId) continue;
+      if (c.dataFormat !== 'channelsLast' || !['1', '1,1'].includes(String(c.dilationRate ?? 1)) || !['linear', 'relu', 'elu'].includes(c.activation ?? '')) continue;
+      const readers = this.steps.filter((s) => s.inputs.some((i) => i.id === conv.outputs[0]!.id));
+      const pool = readers[0];
+      if (readers.length !== 1 || pool!.layer.getClassName() !== 'MaxPooling2D') continue;
+      const p = pool!.layer.getConfig() as { poolSize?: number[]; strides?: number[]; dataFormat?: string };
+      if (String(p.poolSize) === '2,2' && String(p.strides) === '2,2' && p.dataFormat === 'channelsLast') this.convPools.set(conv.outputs[0]!.id, { conv, pool: pool! });
+    }
     // A conv's activation may be a separate layer right after it (Conv → BatchNorm → ELU); Grad-CAM
     // wants each block's final 4-D feature map before pooling, so follow element-wise successors.
     // In a residual block the map continues through the Add that joins the shortcut (and the ReLU
@@ -166,10 +191,15 @@ export class ModelGraph {
       return r;
     };
     for (const step of this.steps) {
-      if (step.outputs.some((o) => opts.overrides.has(o.id))) continue;
+      if (step.outputs.some((o) => opts.overrides.has(o.id) || (opts.fuse && fresh.has(o.id)))) continue;
       const changed = step.inputs.some((t) => fresh.has(t.id));
       if (!changed && !(opts.dropout && step.stochastic)) continue;
       const ins = step.inputs.map((t) => fresh.get(t.id) ?? reuse(t.id));
+      const pair = opts.fuse ? this.convPools.get(step.outputs[0]!.id) : undefined;
+      if (pair && !opts.overrides.has(pair.pool.outputs[0]!.id)) {
+        fresh.set(pair.pool.outputs[0]!.id, fusedConvPool(pair, ins[0]!));
+        continue;
+      }
       const out = step.layer.apply(ins.length === 1 ? ins[0]! : ins, { training: Boolean(opts.dropout && step.stochastic) });
       const outs = Array.isArray(out) ? out : [out];
       step.outputs.forEach((o, i) => fresh.set(o.id, outs[i] as tf.Tensor));
@@ -177,9 +207,12 @@ export class ModelGraph {
     return fresh;
   }
 
-  /** A full deterministic pass from the input batch: every intermediate value, by id. */
-  forward(x: tf.Tensor): Values {
-    return this.run({ overrides: new Map([[this.inputId, x]]) });
+  /**
+   * A full deterministic pass from the input batch: every intermediate value, by id; with `fuse`,
+   * conv → max pool pairs as one op, their convs' outputs left out (RunOptions.fuse).
+   */
+  forward(x: tf.Tensor, fuse = false): Values {
+    return this.run({ overrides: new Map([[this.inputId, x]]), fuse });
   }
 
   /** The model's output (probabilities) from a run's values. */
@@ -207,4 +240,20 @@ export class ModelGraph {
     // not for energy scores (see ood.ts).
     return tf.log(tf.maximum(get(this.outputId), 1e-30)) as tf.Tensor2D;
   }
+}
+
+/** The pair's pool output from the conv's input, by the conv layer's own weights and settings. */
+function fusedConvPool({ conv, pool }: ConvPool, x: tf.Tensor): tf.Tensor {
+  const c = conv.layer.getConfig() as { strides: number[]; padding: 'same' | 'valid'; activation: 'linear' | 'relu' | 'elu'; useBias: boolean };
+  const [filter, bias] = conv.layer.getWeights();
+  const p = pool.layer.getConfig() as { padding: 'same' | 'valid' };
+  return conv2dMaxPool({
+    x: x as tf.Tensor4D,
+    filter: filter as tf.Tensor4D,
+    bias: c.useBias ? bias : undefined,
+    strides: [c.strides[0]!, c.strides[1]!],
+    pad: c.padding,
+    activation: c.activation,
+    poolPad: p.padding,
+  });
 }

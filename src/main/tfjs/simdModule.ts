@@ -46,7 +46,7 @@ export interface SimdExports {
   winograd_filter_size(c: number, o: number): number;
   /** winograd.c: floats of scratch conv3x3_winograd needs. */
   winograd_scratch(c: number, o: number): number;
-  /** winograd.c: a 3×3 stride-1 conv from winograd_filter's U; flags 1 ReLU, 2 bias. 1 when C % 4 or O % 8 ≠ 0. */
+  /** winograd.c: a 3×3 stride-1 conv from winograd_filter's U; flags 1 ReLU, 2 bias, 4 ELU, 8 its 2×2 max pool. 1 when C % 4 or O % 8 ≠ 0 (or with 8, Ho or Wo odd). */
   conv3x3_winograd(
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,
@@ -55,7 +55,11 @@ export interface SimdExports {
   winograd_s2_filter(g: number, u: number, c: number, o: number): number;
   winograd_s2_filter_size(c: number, o: number): number;
   winograd_s2_scratch(c: number, o: number): number;
-  /** winograd.c: a 3×3 stride-2 conv by F(4×4, 2×2) on the input's four phases; flags as conv3x3_winograd's. */
+  /** winograd.c: X [N][Hq][Wq][4C], the four phases of x (zeros outside it). */
+  space_to_depth2(x: number, phases: number, n: number, h: number, w: number, c: number, hq: number, wq: number, pt: number, pl: number): void;
+  /** winograd.c: g2 [3][3][4C][O] from a k×k HWIO filter; 1 when k > 6. */
+  space_to_depth2_filter(g: number, g2: number, k: number, c: number, o: number): number;
+  /** winograd.c: a 3×3 stride-2 conv on the input's four phases; flags as conv3x3_winograd's but 8 (1 then). */
   conv3x3s2_winograd(
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,

@@ -9,15 +9,20 @@
  *   axes only (F(4×4, 2×2), F(4, 2) or none): 5.06 C multiplies an output where the direct conv
  *   takes 9 C; 20–32 % faster per layer than the direct kernel, which is already near SIMD128's
  *   peak (bench/results/wasm-conv-2026-12-03b).
- * - the other strided convs (the 5×5 stem, the 1×1 stride-2 projections: 0.2–0.4 ms faster a layer
- *   than XNNPACK's at batch 32) by a register-blocked direct conv (simd/directConv.c), and strided
+ * - 5×5 and 6×6 stride 2 (cxrResNet's gray stem) as the 3×3 stride-1 conv of the input's four
+ *   phases, by F(4×4, 3×3): 9 multiplies an output and phase where the direct conv takes 25; with
+ *   its max pool in the output transform when convMaxPool.ts asks (stem and pool at batch 32
+ *   7.3 → 5.2 ms). CXR_WASM_CONV=direct-stem runs the direct kernel for it.
+ * - the other strided convs (the 1×1 stride-2 projections: 0.2–0.4 ms faster a layer than
+ *   XNNPACK's at batch 32) by a register-blocked direct conv (simd/directConv.c), and strided
  *   convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
  * Transformed and repacked filters are kept for a filter seen a second time (filterCache below):
  * inference runs the same weights batch after batch, and the Winograd transform of a 256 → 256
  * filter is about 0.9 ms, a fifth of that layer at batch 32 and nearly all of it for one image.
  * Per layer, batch 32, against XNNPACK's conv (bench/kernelAB.ts) — see the README's Benchmarks.
  * CXR_WASM_CONV=xnnpack runs XNNPACK's conv for all, =direct the direct kernel where Winograd would
- * run, =direct-s2 only for the stride-2 3×3s (before/after runs in one process); the SIMD kernels
+ * run, =direct-s2 only for the stride-2 3×3s, =direct-stem only for the stem (before/after runs in
+ * one process); the SIMD kernels
  * off or unavailable (simdModule.ts) is XNNPACK as well.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -28,19 +33,30 @@ type Info = tf.TensorInfo;
 
 export type ConvActivation = 'linear' | 'relu' | 'elu';
 
-/** act(conv(x, filter) + bias) in one of our kernels, or undefined where none applies (the caller runs XNNPACK's). */
-export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
+/**
+ * act(conv(x, filter) + bias) in one of our kernels, or undefined where none applies (the caller runs
+ * XNNPACK's). With `pool`, the 2×2 stride-2 max pool of that (convMaxPool.ts), where the Winograd
+ * kernels take the conv and its output's height and width are even; undefined elsewhere.
+ */
+export function simdConv2D(
+  backend: BackendWasm, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation, pool = false,
+): Info | undefined {
   const route = process.env.CXR_WASM_CONV;
   if (route === 'xnnpack') return undefined;
   const { batchSize: n, outHeight: Ho, outWidth: Wo, inChannels: ci, outChannels: co } = info;
   if (co % 8 !== 0 || n * Ho * Wo === 0 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   if ([x, filter, bias].some((t) => t && t.dtype !== 'float32')) return undefined;
   if (bias && bias.shape.reduce((a, b) => a * b, 1) !== co) return undefined;
+  if (pool && (Ho % 2 !== 0 || Wo % 2 !== 0)) return undefined;
   const simd = simdKernels(backend);
   if (!simd) return undefined;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const winogradFits = kh === 3 && kw === 3 && sh === sw && ci % 4 === 0 && (sh === 1 || (sh === 2 && route !== 'direct-s2'));
-  if (winogradFits && route !== 'direct') return winograd(backend, simd, x, filter, bias, info, act);
+  if (winogradFits && route !== 'direct' && !(pool && sh === 2)) return winograd(backend, simd, x, filter, bias, info, act, pool);
+  // A 5×5 or 6×6 stride 2 (the gray stem) as a 3×3 stride 1 on the input's four phases.
+  const stemFits = kh === kw && (kh === 5 || kh === 6) && sh === 2 && sw === 2 && route !== 'direct' && route !== 'direct-stem';
+  if (stemFits) return spaceToDepthWinograd(backend, simd, x, filter, bias, info, act, pool);
+  if (pool) return undefined;
   // Where the direct kernel beats XNNPACK's (bench/kernelAB.ts): every strided conv (the 1×1
   // stride-2 projections too), and with CXR_WASM_CONV=direct the unstrided windows of 3×3 and up.
   if (sh === sw && (sh > 1 || (route === 'direct' && (kh >= 3 || kw >= 3)))) return direct(backend, simd, x, filter, bias, info, act);
@@ -50,8 +66,13 @@ export function simdConv2D(backend: BackendWasm, x: Info, filter: Info, bias: In
 /** The kernels' flags (simd/epilogue.h): 1 ReLU, 2 bias, 4 ELU. */
 const flagsOf = (act: ConvActivation, bias: Info | undefined): number => (act === 'relu' ? 1 : act === 'elu' ? 4 : 0) | (bias ? 2 : 0);
 
+/** The kernels' 2×2 max pool flag (simd/winograd.c). */
+const POOL = 8;
+
 /** F(4×4, 3×3) for stride 1, F(4×4, 2×2) on the input's four phases for stride 2 (simd/winograd.c). */
-function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
+function winograd(
+  backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation, pool: boolean,
+): Info | undefined {
   const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co } = info;
   const s2 = info.strideHeight === 2;
   const u = s2
@@ -59,12 +80,42 @@ function winograd(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info
     : packedFilter(backend, filter, 'winograd', simd.winograd_filter_size(ci, co), (at) => simd.winograd_filter(heapOffset(backend, filter), at, ci, co));
   if (!u) return undefined;
   const scratch = backend.makeOutput([s2 ? simd.winograd_s2_scratch(ci, co) : simd.winograd_scratch(ci, co)], 'float32');
-  const y = backend.makeOutput([n, Ho, Wo, co], 'float32');
+  const y = backend.makeOutput(pool ? [n, Ho / 2, Wo / 2, co] : [n, Ho, Wo, co], 'float32');
   // Offsets after the last allocation: growing the heap never moves a tensor.
   const at = (t: Info): number => heapOffset(backend, t);
   const conv = s2 ? simd.conv3x3s2_winograd : simd.conv3x3_winograd;
-  const status = conv(at(x), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flagsOf(act, bias));
+  const flags = flagsOf(act, bias) | (pool ? POOL : 0);
+  const status = conv(at(x), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, H, W, ci, co, Ho, Wo, info.padInfo.top, info.padInfo.left, flags);
   return finish(backend, y, status, [scratch, ...u.temporary]);
+}
+
+/**
+ * A 5×5 or 6×6 stride-2 conv as the 3×3 stride-1 conv of the input's four phases (simd/winograd.c,
+ * space_to_depth2), by F(4×4, 3×3): for cxrResNet's gray stem 9 multiplies an output and phase where
+ * the direct kernel takes 25, and its max pool in the output transform (`pool`).
+ */
+function spaceToDepthWinograd(
+  backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation, pool: boolean,
+): Info | undefined {
+  const { batchSize: n, inHeight: H, inWidth: W, inChannels: ci, outHeight: Ho, outWidth: Wo, outChannels: co, filterHeight: k } = info;
+  const c4 = 4 * ci;
+  const u = packedFilter(backend, filter, 'spaceToDepth', simd.winograd_filter_size(c4, co), (at) => {
+    const g2 = backend.makeOutput([9 * c4 * co], 'float32');
+    const status = simd.space_to_depth2_filter(heapOffset(backend, filter), heapOffset(backend, g2), k, ci, co) || simd.winograd_filter(heapOffset(backend, g2), at, c4, co);
+    backend.disposeData(g2.dataId);
+    return status;
+  });
+  if (!u) return undefined;
+  // The phases' rows and columns a valid 3×3 conv to Ho × Wo reads.
+  const Hq = Ho + 2, Wq = Wo + 2;
+  const phases = backend.makeOutput([n, Hq, Wq, c4], 'float32');
+  const scratch = backend.makeOutput([simd.winograd_scratch(c4, co)], 'float32');
+  const y = backend.makeOutput(pool ? [n, Ho / 2, Wo / 2, co] : [n, Ho, Wo, co], 'float32');
+  const at = (t: Info): number => heapOffset(backend, t);
+  simd.space_to_depth2(at(x), at(phases), n, H, W, ci, Hq, Wq, info.padInfo.top, info.padInfo.left);
+  const flags = flagsOf(act, bias) | (pool ? POOL : 0);
+  const status = simd.conv3x3_winograd(at(phases), at(u.info), bias ? at(bias) : 0, at(y), at(scratch), n, Hq, Wq, c4, co, Ho, Wo, 0, 0, flags);
+  return finish(backend, y, status, [phases, scratch, ...u.temporary]);
 }
 
 function direct(backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation): Info | undefined {
@@ -108,7 +159,7 @@ function finish(backend: BackendWasm, y: Info, status: number, temporaries: Info
   return undefined;
 }
 
-type PackKind = 'winograd' | 'winogradS2' | 'direct' | 'inputGrad';
+type PackKind = 'winograd' | 'winogradS2' | 'spaceToDepth' | 'direct' | 'inputGrad';
 
 /**
  * Filters as our kernels read them (Winograd's U, the direct and input-gradient kernels' repacking),

@@ -7,6 +7,7 @@ import { makeChannelEqual, makeChannelSum } from './wasmChannelOps';
 import { makeOuterTile } from './wasmTile';
 import { heapOffset, simdKernels } from './simdModule';
 import { simdConv2D, simdConv2DInputGrad, type ConvActivation } from './wasmConv';
+import { CONV_MAX_POOL, type ConvMaxPoolAttrs } from './convMaxPool';
 
 /**
  * Training kernels for tfjs-backend-wasm 4.22, which lacks Conv2DBackpropFilter and runs
@@ -403,6 +404,22 @@ function makeForwardConv(stock: Kernel): Kernel {
   };
 }
 
+/**
+ * convMaxPool.ts's conv and 2×2 max pool: pooled in the Winograd output transform where our kernels
+ * take the conv (wasmConv.ts), else the FusedConv2D and MaxPool kernels one after the other.
+ */
+const convMaxPool: Kernel = ({ inputs, backend, attrs }) => {
+  const { x, filter, bias } = inputs as Record<string, Info | undefined>;
+  const a = attrs as unknown as ConvMaxPoolAttrs;
+  const info = convInfoOf(x!.shape, filter!.shape, { strides: a.strides, pad: a.pad });
+  const pooled = simdConv2D(backend, x!, filter!, bias, info, a.activation, true);
+  if (pooled) return pooled;
+  const conv = kernel('FusedConv2D')({ inputs: { x: x!, filter: filter!, ...(bias ? { bias } : {}) }, backend, attrs: { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dilations: 1, activation: a.activation } });
+  const y = kernel('MaxPool')({ inputs: { x: conv }, backend, attrs: { filterSize: 2, strides: 2, pad: a.poolPad } });
+  backend.disposeData(conv.dataId);
+  return y;
+};
+
 export interface WasmKernelReport {
   registered: string[];
 }
@@ -442,6 +459,10 @@ export function registerWasmTrainingKernels(): WasmKernelReport {
   replace('Equal', makeChannelEqual);
   // Inference's MC dropout repeats the pooled features once per sample (wasmTile.ts).
   replace('Tile', makeOuterTile);
+  if (!tf.getKernel(CONV_MAX_POOL, 'wasm')) {
+    tf.registerKernel({ kernelName: CONV_MAX_POOL, backendName: 'wasm', kernelFunc: convMaxPool as unknown as tf.KernelFunc });
+    registered.push(CONV_MAX_POOL);
+  }
   done = { registered };
   return done;
 }

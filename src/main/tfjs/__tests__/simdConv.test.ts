@@ -14,26 +14,27 @@ type Pad = 'same' | 'valid';
 const random = (shape: number[], seed: number): Float32Array => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
 
 /** relu(conv(x, w) + b) on the cpu backend: an independent reference. */
-async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1): Promise<Float32Array> {
+async function cpuConv(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1, pool = false): Promise<Float32Array> {
   await tf.setBackend('cpu');
   const out = tf.tidy(() => {
     let y: tf.Tensor = tf.conv2d(tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number]), s, pad);
     if (b) y = y.add(tf.tensor1d(b));
-    return relu ? y.relu() : y;
+    if (relu) y = y.relu();
+    return pool ? tf.maxPool(y as tf.Tensor4D, 2, 2, 'valid') : y;
   });
   const data = (await out.data()) as Float32Array;
   out.dispose();
   return data;
 }
 
-/** Our conv kernels alone on wasm (wasmConv.ts), or undefined where they decline the shape. */
-async function simd(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1): Promise<Float32Array | undefined> {
+/** Our conv kernels alone on wasm (wasmConv.ts; `pool`: with the 2×2 max pool), or undefined where they decline the shape. */
+async function simd(x: Float32Array, xs: number[], w: Float32Array, ws: number[], pad: Pad, b?: Float32Array, relu = false, s = 1, pool = false): Promise<Float32Array | undefined> {
   await tf.setBackend('wasm');
   const backend = tf.backend() as BackendWasm;
   const [xt, wt] = [tf.tensor4d(x, xs as [number, number, number, number]), tf.tensor4d(w, ws as [number, number, number, number])];
   const bt = b ? tf.tensor1d(b) : undefined;
   const info = tf.backend_util.computeConv2DInfo(xt.shape, wt.shape, s, 1, pad);
-  const y = simdConv2D(backend, xt, wt, bt, info, relu ? 'relu' : 'linear');
+  const y = simdConv2D(backend, xt, wt, bt, info, relu ? 'relu' : 'linear', pool);
   const out = y ? (tf.engine().makeTensorFromTensorInfo(y).dataSync() as Float32Array).slice() : undefined;
   if (y) backend.disposeData(y.dataId);
   tf.dispose([xt, wt, ...(bt ? [bt] : [])]);
@@ -47,7 +48,9 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
   });
 
   // Winograd for 3×3 stride 1 (CXR_WASM_CONV=direct: the direct kernel for the same), direct for strided windows.
-  const cases: { name: string; x: number[]; co: number; pad: Pad; bias?: boolean; relu?: boolean; k?: number; s?: number; route?: 'direct' | 'direct-s2'; tol?: number }[] = [
+  const cases: {
+    name: string; x: number[]; co: number; pad: Pad; bias?: boolean; relu?: boolean; k?: number; s?: number; pool?: boolean; route?: 'direct' | 'direct-s2' | 'direct-stem'; tol?: number;
+  }[] = [
     { name: "cxrResNet stage 1's 32 → 32 at 32 px", x: [2, 32, 32, 32], co: 32, pad: 'same' },
     // Winograd's rounding grows with the channel count (the transforms scale by up to 8 and 1/24):
     // against a float64 sum, 8.4e-6–1.1e-5 for 256 → 256 in either build, the cpu backend 1.3e-6.
@@ -57,7 +60,13 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
     { name: 'tiles across images and blocks (130 tiles, blocks of 64, a last block of 2)', x: [10, 12, 12, 4], co: 8, pad: 'same' },
     { name: 'with bias and ReLU (the folded model)', x: [2, 8, 8, 64], co: 128, pad: 'same', bias: true, relu: true },
     { name: 'a 1-pixel image', x: [5, 1, 1, 12], co: 24, pad: 'same', bias: true },
-    { name: 'direct: the gray 5×5 stride-2 stem, bias and ReLU', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true },
+    { name: 'phases + F(4×4, 3×3): the gray 5×5 stride-2 stem, bias and ReLU', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true },
+    { name: 'phases + F(4×4, 3×3): 5×5 stride 2, odd size, valid, three channels', x: [3, 15, 13, 3], co: 16, pad: 'valid', k: 5, s: 2 },
+    { name: 'phases + F(4×4, 3×3): 6×6 stride 2, same, four channels', x: [2, 14, 11, 4], co: 8, pad: 'same', k: 6, s: 2, bias: true },
+    { name: 'direct: the gray 5×5 stride-2 stem (CXR_WASM_CONV=direct-stem)', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true, route: 'direct-stem' },
+    { name: 'with its max pool: the gray stem', x: [2, 24, 24, 1], co: 32, pad: 'same', k: 5, s: 2, bias: true, relu: true, pool: true },
+    { name: 'with its max pool: the stem, conv output 6 × 10 (tiles cut at 2 rows and columns)', x: [3, 12, 20, 1], co: 16, pad: 'same', k: 5, s: 2, bias: true, pool: true },
+    { name: 'with its max pool: 3×3 stride 1, rectangular, no activation', x: [2, 10, 14, 8], co: 16, pad: 'same', pool: true },
     { name: 'Winograd F(4×4, 2×2): 3×3 stride-2 stage entry, even size (padding only after)', x: [2, 16, 16, 32], co: 64, pad: 'same', s: 2 },
     { name: 'Winograd F(4×4, 2×2): 3×3 stride 2, odd size (padding before), tiles cut at the edge', x: [3, 7, 9, 8], co: 16, pad: 'same', s: 2, bias: true },
     { name: 'Winograd F(4×4, 2×2): 3×3 stride 2, valid, tiles across images and blocks (80 tiles, blocks of 64)', x: [20, 17, 13, 4], co: 8, pad: 'valid', s: 2, relu: true },
@@ -80,12 +89,12 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
       if (c.route) process.env.CXR_WASM_CONV = c.route;
       let got: Float32Array | undefined;
       try {
-        got = await simd(x, c.x, w, ws, c.pad, b, c.relu, c.s);
+        got = await simd(x, c.x, w, ws, c.pad, b, c.relu, c.s, c.pool);
       } finally {
         delete process.env.CXR_WASM_CONV;
       }
       expect(got, 'a SIMD kernel took this shape').toBeDefined();
-      const ref = await cpuConv(x, c.x, w, ws, c.pad, b, c.relu, c.s);
+      const ref = await cpuConv(x, c.x, w, ws, c.pad, b, c.relu, c.s, c.pool);
       expect(got!.length).toBe(ref.length);
       expect(relErr(got!, ref)).toBeLessThan(c.tol ?? 1e-5);
       if (c.relu) expect(Math.min(...got!)).toBe(0);
@@ -146,6 +155,17 @@ describeEachSimdBuild('forward convs on wasm in our SIMD kernels (simd/winograd.
       expect(relErr(got, want)).toBeLessThan(1e-5);
     });
   }
+
+  it('declines a max pool it cannot join: odd conv outputs, strided 3×3s, the direct kernel', async () => {
+    const decline = [
+      { xs: [1, 9, 9, 4], ws: [3, 3, 4, 8], s: 1 }, // 9 × 9 out
+      { xs: [1, 16, 16, 4], ws: [3, 3, 4, 8], s: 2 },
+      { xs: [1, 17, 17, 3], ws: [5, 5, 3, 8], s: 3 },
+    ];
+    for (const { xs, ws, s } of decline) {
+      expect(await simd(random(xs, 4), xs, random(ws, 5), ws, 'same', undefined, false, s, true), JSON.stringify({ xs, ws, s })).toBeUndefined();
+    }
+  });
 
   it('declines what XNNPACK runs faster or it has no kernel for', async () => {
     // Stride 1 with channels in not a multiple of 4; out not a multiple of 8; a 1×1 and a 5×5 at stride 1.

@@ -195,6 +195,21 @@ static void output_transform(const float *M, const float *bias, float *y, float 
         float *w = tmp + a * 16;
         wasm_v128_store(w, s0); wasm_v128_store(w + 4, s1); wasm_v128_store(w + 8, s2); wasm_v128_store(w + 12, s3);
       }
+      if (flags & 8) {
+        // The 2x2 max pool of the tile's outputs: columns s and s + 1, rows 0-1 and 2-3.
+        const int Hp = q->Ho / 2, Wp = q->Wo / 2;
+        for (int s = 0; s < 4 && wo0 + s < q->Wo; s += 2) {
+#define TW(a, k) wasm_v128_load(tmp + (a) * 16 + (k) * 4)
+          v128_t y0, y1, y2, y3, z0, z1, z2, z3;
+          AT(TW(0, s), TW(1, s), TW(2, s), TW(3, s), TW(4, s), TW(5, s), y0, y1, y2, y3);
+          AT(TW(0, s + 1), TW(1, s + 1), TW(2, s + 1), TW(3, s + 1), TW(4, s + 1), TW(5, s + 1), z0, z1, z2, z3);
+#undef TW
+          float *out = y + (((long)n * Hp + ho0 / 2) * Wp + (wo0 + s) / 2) * O + o;
+          wasm_v128_store(out, epilogue(wasm_f32x4_max(wasm_f32x4_max(y0, y1), wasm_f32x4_max(z0, z1)), b, flags));
+          if (ho0 + 2 < q->Ho) wasm_v128_store(out + (long)Wp * O, epilogue(wasm_f32x4_max(wasm_f32x4_max(y2, y3), wasm_f32x4_max(z2, z3)), b, flags));
+        }
+        continue;
+      }
       for (int s = 0; s < 4 && wo0 + s < q->Wo; s++) {
 #define TW(a) wasm_v128_load(tmp + (a) * 16 + s * 4)
         v128_t y0, y1, y2, y3;
@@ -218,12 +233,14 @@ int winograd_scratch(int C, int O) {
   return 144 + 36 * (PLANE(T * C) + PLANE(T * O));
 }
 
-// y [N][Ho][Wo][O] from x [N][H][W][C] and U (winograd_filter's); flags: 1 ReLU, 2 add bias [O], 4 ELU.
-// Returns 0, or 1 when C % 4 or O % 8 is not 0 (y untouched).
+// y [N][Ho][Wo][O] from x [N][H][W][C] and U (winograd_filter's); flags: 1 ReLU, 2 add bias [O], 4 ELU,
+// 8 the 2x2 stride-2 max pool of the conv's output (y [N][Ho/2][Wo/2][O]; the epilogue is monotonic, so
+// it goes after the maximum). Returns 0, or 1 when C % 4 or O % 8 is not 0, or with 8 Ho or Wo is odd
+// (y untouched).
 __attribute__((export_name("conv3x3_winograd")))
 int conv3x3_winograd(const float *x, const float *U, const float *bias, float *y, float *scratch, int N, int H, int W, int C, int O,
                      int Ho, int Wo, int pt, int pl, int flags) {
-  if (C % 4 != 0 || O % 8 != 0) return 1;
+  if (C % 4 != 0 || O % 8 != 0 || (flags & 8 && (Ho % 2 || Wo % 2))) return 1;
   const Geo q = {H, W, C, O, Ho, Wo, pt, pl, (Ho + 3) / 4, (Wo + 3) / 4};
   const int total = N * q.tilesH * q.tilesW, T = tile_block(C, O);
   float *tmp = scratch, *V = scratch + 144, *M = V + 36 * PLANE(T * C);
@@ -448,11 +465,11 @@ int winograd_s2_scratch(int C, int O) {
 }
 
 // y [N][Ho][Wo][O], a 3x3 stride-2 conv of x [N][H][W][C] from winograd_s2_filter's U; flags as
-// conv3x3_winograd's. Returns 0, or 1 when C % 4 or O % 8 is not 0 (y untouched).
+// conv3x3_winograd's but the pool (8). Returns 0, or 1 when C % 4 or O % 8 is not 0 or 8 is set (y untouched).
 __attribute__((export_name("conv3x3s2_winograd")))
 int conv3x3s2_winograd(const float *x, const float *U, const float *bias, float *y, float *scratch, int N, int H, int W, int C, int O,
                        int Ho, int Wo, int pt, int pl, int flags) {
-  if (C % 4 != 0 || O % 8 != 0) return 1;
+  if (C % 4 != 0 || O % 8 != 0 || flags & 8) return 1;
   const Geo q = {H, W, C, O, Ho, Wo, pt, pl, (Ho + 3) / 4, (Wo + 3) / 4};
   const int total = N * q.tilesH * q.tilesW, T = tile_block(4 * C, O);
   float *tmp = scratch;
@@ -467,5 +484,69 @@ int conv3x3s2_winograd(const float *x, const float *U, const float *bias, float 
     gemm(V.p11, U + 35 * plane, M.p11, 1, 16 * Tb, C, O);
     output_transform_s2(&M, bias, y, tmp, &q, t0, Tb, total, flags);
   }
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A k x k stride-2 conv (k = 5 or 6: cxrResNet's gray stem) as a 3 x 3 stride-1 one on the input's
+// four phases, which Winograd's F(4x4, 3x3) above then takes: with X [r][q][(2a + b) C + c] =
+// x[2r + a - pt][2q + b - pl][c] and g2 [u][v][(2a + b) C + c] = g[2u + a][2v + b][c] (zero past k),
+// y[ho][wo] = sum over u, v < 3 of X[ho + u][wo + v] . g2[u][v], a valid conv of X. For the stem,
+// 9 multiplies an output and input phase (36 over 16 outputs, times 4 phases) where the direct
+// 5x5 takes 25; and its 2x2 max pool can join the output transform (flag 8).
+
+// X [N][Hq][Wq][4C] from x [N][H][W][C], zeros outside x.
+__attribute__((export_name("space_to_depth2")))
+void space_to_depth2(const float *x, float *X, int N, int H, int W, int C, int Hq, int Wq, int pt, int pl) {
+  if (C == 1) {
+    // The gray stem: each X pixel is two pairs of neighbours, one from each of two rows.
+    for (int n = 0; n < N; n++)
+      for (int r = 0; r < Hq; r++) {
+        const int h0 = 2 * r - pt, rows = h0 >= 0 && h0 + 1 < H;
+        const float *x0 = x + ((long)n * H + h0) * W, *x1 = x0 + W;
+        float *d = X + ((long)n * Hq + r) * Wq * 4;
+        for (int q = 0; q < Wq; q++, d += 4) {
+          const int w = 2 * q - pl;
+          if (rows && w >= 0 && w + 1 < W) {
+            wasm_v128_store(d, wasm_v128_load64_lane(x1 + w, wasm_v128_load64_zero(x0 + w), 1));
+            continue;
+          }
+          for (int k = 0; k < 4; k++) {
+            const int h = h0 + (k >> 1), ww = w + (k & 1);
+            d[k] = h >= 0 && h < H && ww >= 0 && ww < W ? x[((long)n * H + h) * W + ww] : 0.f;
+          }
+        }
+      }
+    return;
+  }
+  for (int n = 0; n < N; n++)
+    for (int r = 0; r < Hq; r++)
+      for (int a = 0; a < 2; a++) {
+        const int h = 2 * r + a - pt;
+        for (int q = 0; q < Wq; q++)
+          for (int b = 0; b < 2; b++) {
+            const int w = 2 * q + b - pl;
+            float *d = X + (((long)n * Hq + r) * Wq + q) * 4 * C + (2 * a + b) * C;
+            const float *src = x + (((long)n * H + h) * W + w) * C;
+            const int inside = h >= 0 && h < H && w >= 0 && w < W;
+            for (int c = 0; c < C; c++) d[c] = inside ? src[c] : 0.f;
+          }
+      }
+}
+
+// g2 [3][3][4C][O] from the HWIO filter g [k][k][C][O] (k <= 6); returns 1 for k > 6.
+__attribute__((export_name("space_to_depth2_filter")))
+int space_to_depth2_filter(const float *g, float *g2, int k, int C, int O) {
+  if (k > 6) return 1;
+  for (int u = 0; u < 3; u++)
+    for (int v = 0; v < 3; v++)
+      for (int ph = 0; ph < 4; ph++) {
+        const int i = 2 * u + (ph >> 1), j = 2 * v + (ph & 1);
+        for (int c = 0; c < C; c++) {
+          float *d = g2 + (((long)(u * 3 + v) * 4 * C) + ph * C + c) * O;
+          const float *src = g + ((long)(i * k + j) * C + c) * O;
+          for (int o = 0; o < O; o++) d[o] = i < k && j < k ? src[o] : 0.f;
+        }
+      }
   return 0;
 }
