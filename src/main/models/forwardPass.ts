@@ -112,7 +112,7 @@ export class ModelGraph {
     }
     this.hasDropout = this.steps.some((s) => s.stochastic);
     for (const conv of this.steps) {
-      const c = conv.layer.getConfig() as { dataFormat?: string; dilationRate?: number | number[]; activation?: string; strides?: number[]; padding?: string };
+      const c = conv.layer.getConfig() as { dataFormat?: string; dilationRate?: number | number[]; activation?: string };
       if (conv.layer.getClassName() !== 'Conv2D' || conv.outputs[0]!.id === this.outputId) continue;
       if (c.dataFormat !== 'channelsLast' || !['1', '1,1'].includes(String(c.dilationRate ?? 1)) || !['linear', 'relu', 'elu'].includes(c.activation ?? '')) continue;
       const readers = this.steps.filter((s) => s.inputs.some((i) => i.id === conv.outputs[0]!.id));

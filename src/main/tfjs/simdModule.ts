@@ -51,7 +51,7 @@ export interface SimdExports {
     x: number, u: number, bias: number, y: number, scratch: number, n: number, h: number, w: number, c: number, o: number,
     ho: number, wo: number, pt: number, pl: number, flags: number,
   ): number;
-  /** winograd.c: U [25][O/8][4C][8] for the strided F(4×4, 2×2) from a 3×3 HWIO filter; 1 when C % 4 or O % 8 ≠ 0. */
+  /** winograd.c: U, 36 planes [O/8][C][8] (the strided conv's phases 00, 01, 10, 11), from a 3×3 HWIO filter; 1 when C % 4 or O % 8 ≠ 0. */
   winograd_s2_filter(g: number, u: number, c: number, o: number): number;
   winograd_s2_filter_size(c: number, o: number): number;
   winograd_s2_scratch(c: number, o: number): number;

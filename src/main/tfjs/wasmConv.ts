@@ -12,7 +12,7 @@
  * - 5×5 and 6×6 stride 2 (cxrResNet's gray stem) as the 3×3 stride-1 conv of the input's four
  *   phases, by F(4×4, 3×3): 9 multiplies an output and phase where the direct conv takes 25; with
  *   its max pool in the output transform when convMaxPool.ts asks (stem and pool at batch 32
- *   7.3 → 5.2 ms). CXR_WASM_CONV=direct-stem runs the direct kernel for it.
+ *   7.35 → 5.15 ms against the direct conv and MaxPool). CXR_WASM_CONV=direct-stem runs the direct kernel for it.
  * - the other strided convs (the 1×1 stride-2 projections: 0.2–0.4 ms faster a layer than
  *   XNNPACK's at batch 32) by a register-blocked direct conv (simd/directConv.c), and strided
  *   convs' input gradients the same way, phase by phase (simd/convInputGrad.c).
@@ -22,8 +22,7 @@
  * Per layer, batch 32, against XNNPACK's conv (bench/kernelAB.ts) — see the README's Benchmarks.
  * CXR_WASM_CONV=xnnpack runs XNNPACK's conv for all, =direct the direct kernel where Winograd would
  * run, =direct-s2 only for the stride-2 3×3s, =direct-stem only for the stem (before/after runs in
- * one process); the SIMD kernels
- * off or unavailable (simdModule.ts) is XNNPACK as well.
+ * one process); the SIMD kernels off or unavailable (simdModule.ts) is XNNPACK as well.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -69,7 +68,7 @@ const flagsOf = (act: ConvActivation, bias: Info | undefined): number => (act ==
 /** The kernels' 2×2 max pool flag (simd/winograd.c). */
 const POOL = 8;
 
-/** F(4×4, 3×3) for stride 1, F(4×4, 2×2) on the input's four phases for stride 2 (simd/winograd.c). */
+/** F(4×4, 3×3) for stride 1; for stride 2 the input's four phases, each by Winograd along its two-tap axes (simd/winograd.c). */
 function winograd(
   backend: BackendWasm, simd: SimdExports, x: Info, filter: Info, bias: Info | undefined, info: tf.backend_util.Conv2DInfo, act: ConvActivation, pool: boolean,
 ): Info | undefined {

@@ -90,7 +90,6 @@ int conv2d_direct(const float *x, const float *wp, const float *bias, float *y, 
   if (O % 8 != 0) return 1;
   const Shape q = {H, W, C, Ho, Wo, O, kh, kw, s, pt, pl, flags};
   const float *zeros = wp + (long)kh * kw * C * O;
-  const v128_t z = wasm_f32x4_splat(0.f);
   for (int n = 0; n < N; n++) {
     for (int ho = 0; ho < Ho; ho++) {
       const int h0 = ho * s - pt, i0 = h0 < 0 ? -h0 : 0, i1 = H - h0 < kh ? H - h0 : kh;

@@ -156,9 +156,9 @@ static void input_transform(const float *x, float *V, float *tmp, const Geo *q, 
   }
 }
 
-// M [P][T][O] = V [P][T][C] x U [P][O/8][C][8], position by position (T % 4 == 0; P = 36 here, 25
-// for the strided F(4x4, 2x2) below). Each 4-tile x 8-output block of M stays in registers while c
-// runs; the 8-wide strip of U (C x 32 bytes) is reused by every tile group.
+// M [P][T][O] = V [P][T][C] x U [P][O/8][C][8], position by position (T % 4 == 0; P = 36 here; the
+// strided conv below runs it per phase, 25, 5, 5 and 1). Each 4-tile x 8-output block of M stays in
+// registers while c runs; the 8-wide strip of U (C x 32 bytes) is reused by every tile group.
 static void gemm(const float *V, const float *U, float *M, int P, int T, int C, int O) {
   for (int p = 0; p < P; p++) {
     const float *Vp = V + p * PLANE(T * C);
